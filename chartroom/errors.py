@@ -1,0 +1,138 @@
+"""One exception hierarchy for the whole product.
+
+Every error carries the process exit code the CLI uses for it and a message that says
+what to try next. `docs/errors.md` lists them; a test keeps that page and this module in step.
+Messages never contain OCR text, patient names or file names (PHI discipline): the CLI
+prints the offending path itself, next to the message, on the user's own terminal.
+"""
+
+from __future__ import annotations
+
+
+class ChartroomError(Exception):
+    """Base class: `exit_code` for the CLI, `hint` says what to try next."""
+
+    exit_code: int = 1
+    hint: str = ""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    @property
+    def type_name(self) -> str:
+        return type(self).__name__
+
+    def __str__(self) -> str:
+        return f"{self.message}. {self.hint}" if self.hint else self.message
+
+    def as_json(self) -> dict[str, str]:
+        return {"type": self.type_name, "message": str(self)}
+
+
+# --- configuration and environment -------------------------------------------------------
+
+
+class ConfigError(ChartroomError):
+    exit_code = 78
+    hint = "Check the CHARTROOM_* environment variables (docs/configuration.md)"
+
+
+class MissingDependency(ChartroomError):
+    exit_code = 69
+    hint = "Run `chartroom doctor` to see what to install, or `make run` to install it"
+
+
+# --- input files -------------------------------------------------------------------------
+
+
+class InputError(ChartroomError):
+    """A file that cannot be taken in. The file itself is left untouched."""
+
+    exit_code = 65
+
+
+class InputNotFound(InputError):
+    exit_code = 66
+    hint = "Check the path; the file may have been moved or deleted"
+
+
+class NotARegularFile(InputError):
+    exit_code = 67
+    hint = "Give a regular file (directories, devices and pipes are not scanned)"
+
+
+class SymlinkRefused(InputError):
+    exit_code = 68
+    hint = "Give the file the link points to; links are refused so a drop folder cannot leak other files"
+
+
+class EmptyFile(InputError):
+    exit_code = 70
+    hint = "The file has no content; re-export it from the scanner"
+
+
+class FileTooLarge(InputError):
+    exit_code = 71
+    hint = "Split the file, or raise CHARTROOM_MAX_FILE_MB"
+
+
+class UnsupportedFileType(InputError):
+    exit_code = 72
+    hint = "chartroom reads PDF, TIFF, PNG and JPEG; save the scan in one of these"
+
+
+class DamagedFile(InputError):
+    exit_code = 73
+    hint = "The file is truncated or corrupt; scan or copy it again"
+
+
+class EncryptedPdf(InputError):
+    exit_code = 74
+    hint = "The PDF needs a password to open; save an unprotected copy and scan that"
+
+
+class ImageTooLarge(InputError):
+    exit_code = 75
+    hint = "A page has more pixels than allowed; rescan at 300 dpi or raise CHARTROOM_MAX_PAGE_MEGAPIXELS"
+
+
+class TooManyPages(InputError):
+    exit_code = 76
+    hint = "Split the file into smaller batches or raise CHARTROOM_MAX_PAGES"
+
+
+class EmptyImage(InputError):
+    exit_code = 77
+    hint = "The image has no pixels (0 wide or 0 high); re-export it from the scanner"
+
+
+# --- OCR ---------------------------------------------------------------------------------
+
+
+class OcrError(ChartroomError):
+    exit_code = 80
+    hint = "Run `chartroom doctor`; if tesseract works, the page may be unreadable"
+
+
+class OcrTimeout(OcrError):
+    exit_code = 81
+    hint = "A page took longer than CHARTROOM_OCR_TIMEOUT seconds; rescan it or raise the timeout"
+
+
+class OutputError(ChartroomError):
+    exit_code = 83
+    hint = "Check that the output folder exists and is writable, and that the disk is not full"
+
+
+def all_error_types() -> list[type[ChartroomError]]:
+    """Every concrete error class, base first: used by docs and tests."""
+    seen: list[type[ChartroomError]] = []
+    stack: list[type[ChartroomError]] = [ChartroomError]
+    while stack:
+        cls = stack.pop(0)
+        seen.append(cls)
+        stack.extend(cls.__subclasses__())
+    return seen

@@ -1,0 +1,3 @@
+"""indexer package."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""records package."""
+
+from __future__ import annotations

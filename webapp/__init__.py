@@ -1,0 +1,3 @@
+"""webapp package."""
+
+from __future__ import annotations
