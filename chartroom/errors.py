@@ -35,6 +35,11 @@ class ChartroomError(Exception):
 # --- configuration and environment -------------------------------------------------------
 
 
+class UsageError(ChartroomError):
+    exit_code = 64
+    hint = "See `chartroom COMMAND --help`"
+
+
 class ConfigError(ChartroomError):
     exit_code = 78
     hint = "Check the CHARTROOM_* environment variables (docs/configuration.md)"
@@ -136,3 +141,10 @@ def all_error_types() -> list[type[ChartroomError]]:
         seen.append(cls)
         stack.extend(cls.__subclasses__())
     return seen
+
+
+class InternalError(ChartroomError):
+    """An unexpected failure inside chartroom: a bug, never the user's fault."""
+
+    exit_code = 99
+    hint = "This is a bug in chartroom; run again with CHARTROOM_LOG_LEVEL=DEBUG and report the log"

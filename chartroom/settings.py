@@ -7,6 +7,7 @@ Only `Settings.from_env` reads the environment; everything else is handed a `Set
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -45,6 +46,8 @@ class Settings:
     upscale_target_dpi: int = 300
     # barcodes
     separator_prefix: str = "CHARTROOM-SEPARATOR"
+    # clinical NLP
+    mrn_pattern: str = r"[A-Z]{0,3}\d{6,10}"  # a site's MRN format (regular expression)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -81,6 +84,10 @@ class Settings:
                 f"CHARTROOM_CLEANUP names unknown steps {unknown}; "
                 f"known steps are {', '.join(CLEANUP_STEPS)}"
             )
+        try:
+            re.compile(self.mrn_pattern)
+        except re.error as exc:
+            raise ConfigError("CHARTROOM_MRN_PATTERN is not a valid regular expression") from exc
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError("CHARTROOM_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
