@@ -14,7 +14,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import struct
 from pathlib import Path
+from typing import BinaryIO
 
 from chartroom.errors import (
     EmptyFile,
@@ -136,6 +138,90 @@ def _read_head(p: Path, st: os.stat_result) -> bytes:
         raise InputNotFound(f"input file cannot be read ({_errno_name(exc)})") from exc
     finally:
         os.close(fd)
+
+
+def declared_size(path: PathArg, file_type: FileType) -> tuple[int, int] | None:
+    """(width, height) an image's header claims, read without decoding any pixels.
+
+    Covers PNG (IHDR), JPEG (first SOF marker) and TIFF (first IFD); None for PDF or when the
+    header cannot be read (the decoder then decides). Lets the loader refuse a header that
+    claims 0 or billions of pixels in milliseconds, before Pillow allocates anything.
+    """
+    try:
+        with to_path(path).open("rb") as f:
+            if file_type is FileType.PNG:
+                return _png_size(f)
+            if file_type is FileType.JPEG:
+                return _jpeg_size(f)
+            if file_type is FileType.TIFF:
+                return _tiff_size(f)
+    except (OSError, struct.error):
+        return None
+    return None
+
+
+def _png_size(f: BinaryIO) -> tuple[int, int] | None:
+    head = f.read(24)
+    if len(head) < 24 or head[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", head[16:24])
+    return int(width), int(height)
+
+
+_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+_JPEG_NO_LENGTH = {0x01, 0xD8, *range(0xD0, 0xD8)}
+
+
+def _jpeg_size(f: BinaryIO) -> tuple[int, int] | None:
+    f.seek(2)
+    for _ in range(1000):  # markers before the frame header; bounded against junk
+        byte = f.read(1)
+        if byte != b"\xff":
+            return None
+        while byte == b"\xff":  # the marker's 0xFF, then any fill bytes
+            byte = f.read(1)
+        if not byte:
+            return None
+        marker = byte[0]
+        if marker in _JPEG_NO_LENGTH:
+            continue
+        if marker in (0xD9, 0xDA):  # end of image / start of scan: no frame header seen
+            return None
+        length_bytes = f.read(2)
+        if len(length_bytes) < 2:
+            return None
+        (length,) = struct.unpack(">H", length_bytes)
+        if length < 2:
+            return None
+        if marker in _JPEG_SOF:
+            body = f.read(5)
+            if len(body) < 5:
+                return None
+            height, width = struct.unpack(">HH", body[1:5])
+            return int(width), int(height)
+        f.seek(length - 2, os.SEEK_CUR)
+    return None
+
+
+def _tiff_size(f: BinaryIO) -> tuple[int, int] | None:
+    head = f.read(8)
+    if len(head) < 8:
+        return None
+    order = "<" if head[:2] == b"II" else ">"
+    (offset,) = struct.unpack(order + "I", head[4:8])
+    f.seek(offset)
+    (count,) = struct.unpack(order + "H", f.read(2))
+    found: dict[int, int] = {}
+    for _ in range(min(count, 4096)):
+        tag, kind, _n, value = struct.unpack(order + "HHI4s", f.read(12))
+        if tag in (256, 257):
+            if kind == 3:  # SHORT: the first two bytes of the value field
+                found[tag] = struct.unpack(order + "H", value[:2])[0]
+            elif kind == 4:  # LONG
+                found[tag] = struct.unpack(order + "I", value)[0]
+        if len(found) == 2:
+            return found[256], found[257]
+    return None
 
 
 def _errno_name(exc: OSError) -> str:
