@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser(
         "doctor",
         help="check the external programs chartroom needs",
-        description="Check tesseract (version, languages, OSD data) and poppler; say what to install.",
+        description="Check tesseract (version, languages, OSD data) and poppler; say what to install.",  # noqa: E501
     )
     doctor.set_defaults(func=_lazy("chartroom.doctor", "run_doctor"))
 

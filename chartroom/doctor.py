@@ -38,9 +38,9 @@ def run_checks(settings: Settings) -> list[Check]:
                 "tesseract",
                 major >= 4,
                 version,
-                "" if major >= 4 else "Tesseract 4 or newer is needed: " + APT_HINT.format(
-                    packages="tesseract-ocr"
-                ),
+                ""
+                if major >= 4
+                else "Tesseract 4 or newer is needed: " + APT_HINT.format(packages="tesseract-ocr"),
             )
         )
         langs = tesseract.languages(settings)
@@ -67,7 +67,9 @@ def run_checks(settings: Settings) -> list[Check]:
             checks.append(Check(f"python: {package}", True, "importable"))
         except ImportError as exc:
             checks.append(
-                Check(f"python: {package}", False, type(exc).__name__, "make run (reinstalls .venv)")
+                Check(
+                    f"python: {package}", False, type(exc).__name__, "make run (reinstalls .venv)"
+                )
             )
     return checks
 
@@ -78,9 +80,9 @@ def _lang_check(lang: str, available: list[str], have_tesseract: bool) -> Check:
     if not have_tesseract:
         return Check(label, False, "tesseract missing", APT_HINT.format(packages=package))
     ok = lang in available
-    return Check(label, ok, "installed" if ok else "missing", "" if ok else APT_HINT.format(
-        packages=package
-    ))
+    return Check(
+        label, ok, "installed" if ok else "missing", "" if ok else APT_HINT.format(packages=package)
+    )
 
 
 def run_doctor(args: argparse.Namespace, settings: Settings) -> int:

@@ -71,7 +71,9 @@ def _print_human(name: str | None, data: dict[str, object]) -> None:
     for ident in _rows(data, "identifiers"):
         print(f"  id   {ident['kind']:<12} {ident['value']}")
     for dx in _rows(data, "diagnoses"):
-        print(f"  dx   {dx['code']:<8} {dx['assertion']:<12} {dx['text']}  [{dx['section'] or '-'}]")
+        print(
+            f"  dx   {dx['code']:<8} {dx['assertion']:<12} {dx['text']}  [{dx['section'] or '-'}]"
+        )
     for date in _rows(data, "dates"):
         print(f"  date {date['value']}  {date['role']:<10} {date['text']}")
 

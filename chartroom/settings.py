@@ -71,8 +71,16 @@ class Settings:
         return new
 
     def validate(self) -> None:
-        positive = ("workers", "max_file_mb", "max_pages", "max_page_megapixels", "pdf_dpi",
-                    "default_dpi", "ocr_timeout", "upscale_target_dpi")
+        positive = (
+            "workers",
+            "max_file_mb",
+            "max_pages",
+            "max_page_megapixels",
+            "pdf_dpi",
+            "default_dpi",
+            "ocr_timeout",
+            "upscale_target_dpi",
+        )
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"CHARTROOM_{name.upper()} must be a positive number")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from chartroom.errors import (
+    DamagedFile,
     EmptyFile,
     FileTooLarge,
     InputNotFound,
@@ -222,6 +223,34 @@ def _tiff_size(f: BinaryIO) -> tuple[int, int] | None:
         if len(found) == 2:
             return found[256], found[257]
     return None
+
+
+def tiff_page_count(path: PathArg, limit: int) -> int:
+    """Pages in a TIFF by following its IFD chain (no tag or pixel is decoded).
+
+    Stops counting at `limit + 1`. A chain that loops back ends there (as in Pillow); an IFD
+    offset outside the file raises DamagedFile.
+    """
+    with to_path(path).open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(8)
+        if len(head) < 8 or not head.startswith(TIFF_MAGICS):
+            raise DamagedFile("the TIFF header cannot be read")
+        order = "<" if head[:2] == b"II" else ">"
+        (offset,) = struct.unpack(order + "I", head[4:8])
+        seen: set[int] = set()
+        while offset and offset not in seen and len(seen) <= limit:
+            if offset + 2 > size:
+                raise DamagedFile(f"page {len(seen) + 1} of the TIFF is missing (truncated file)")
+            seen.add(offset)
+            f.seek(offset)
+            (entries,) = struct.unpack(order + "H", f.read(2))
+            f.seek(offset + 2 + 12 * entries)
+            pointer = f.read(4)
+            if len(pointer) < 4:
+                raise DamagedFile(f"page {len(seen)} of the TIFF is truncated")
+            (offset,) = struct.unpack(order + "I", pointer)
+        return len(seen)
 
 
 def _errno_name(exc: OSError) -> str:

@@ -40,6 +40,7 @@ MIN_TEXT_WORDS = 3
 
 POINTS_PER_INCH = 72.0
 
+_NUM = rb"(-?[\d.]+)"
 _PAGES_RE = re.compile(rb"^Pages:\s+(\d+)\s*$", re.MULTILINE)
 _WORD_OR_BOX_RE = re.compile(
     r"<(block|line)\b[^>]*>"
@@ -83,9 +84,9 @@ def _pdf_arg(path: Path) -> str:
     return str(path.absolute())
 
 
-def _pdfinfo(path: Path, settings: Settings, first: int | None = None) -> bytes:
+def _pdfinfo(path: Path, settings: Settings, page: int | None = None) -> bytes:
     """pdfinfo's stdout; raises EncryptedPdf / DamagedFile / MissingDependency / OcrTimeout."""
-    args = [] if first is None else ["-f", str(first), "-l", str(first)]
+    args = [] if page is None else ["-box", "-f", str(page), "-l", str(page)]
     proc = _run("pdfinfo", [*args, _pdf_arg(path)], settings)
     if proc.returncode != 0:
         if b"Incorrect password" in proc.stderr:
@@ -109,36 +110,46 @@ def pdf_page_count(path: Path, settings: Settings) -> int:
 
 
 def page_size_points(path: Path, number: int, settings: Settings) -> tuple[float, float]:
-    """Width and height of page `number` (1-based) in PDF points, as pdfinfo reports them."""
-    out = _pdfinfo(path, settings, first=number)
-    pattern = rb"^Page\s+" + str(number).encode() + rb" size:\s+([\d.]+) x ([\d.]+) pts"
-    found = re.findall(pattern, out, re.MULTILINE)
+    """Width and height of page `number`'s MediaBox in PDF points (unrotated).
+
+    The MediaBox, not pdfinfo's "size" (the CropBox): pdftoppm and pdftotext work on the
+    MediaBox, so a tiny CropBox cannot hide a huge page from the pixel check.
+    """
+    out = _pdfinfo(path, settings, page=number)
+    box = rb"^Page\s+" + str(number).encode() + rb" MediaBox:\s+" + rb"\s+".join([_NUM] * 4)
+    found = re.findall(box, out, re.MULTILINE)
     if not found:
         raise DamagedFile(f"page {number} of the PDF has no readable size")
-    width, height = found[-1]
-    return float(width), float(height)
+    x0, y0, x1, y1 = (float(v) for v in found[-1])
+    return abs(x1 - x0), abs(y1 - y0)
 
 
-def check_page_pixels(path: Path, number: int, dpi: int, settings: Settings) -> None:
-    """Raise ImageTooLarge when page `number` rendered at `dpi` exceeds max_page_pixels."""
+def check_page_pixels(path: Path, number: int, dpi: int, settings: Settings) -> int:
+    """Raise ImageTooLarge when page `number` at `dpi` exceeds max_page_pixels.
+
+    Returns the longer side in pixels, used to cap what pdftoppm may produce.
+    """
     width_pt, height_pt = page_size_points(path, number, settings)
     scale = dpi / POINTS_PER_INCH
-    pixels = math.ceil(width_pt * scale) * math.ceil(height_pt * scale)
-    if pixels > settings.max_page_pixels:
+    width, height = math.ceil(width_pt * scale), math.ceil(height_pt * scale)
+    if width * height > settings.max_page_pixels:
         raise ImageTooLarge(
-            f"page {number} would be {pixels / 1e6:.0f} megapixels at {dpi} dpi, over the "
-            f"limit of {settings.max_page_megapixels}"
+            f"page {number} would be {width * height / 1e6:.0f} megapixels at {dpi} dpi, "
+            f"over the limit of {settings.max_page_megapixels}"
         )
+    return max(width, height)
 
 
 def render_page(path: Path, number: int, dpi: int, settings: Settings) -> GrayImage:
     """Page `number` (1-based) as a greyscale uint8 image at `dpi`; one page per call.
 
-    The page's size is checked against `settings.max_page_pixels` before rendering.
+    The page's MediaBox is checked against `settings.max_page_pixels` before rendering, and
+    pdftoppm's output is capped (-W/-H) at the checked size in case the file lies about it.
     """
-    check_page_pixels(path, number, dpi, settings)
+    side = check_page_pixels(path, number, dpi, settings) + 2
     started = time.monotonic()
-    args = ["-q", "-gray", "-r", str(dpi), "-f", str(number), "-l", str(number), _pdf_arg(path)]
+    args = ["-q", "-gray", "-r", str(dpi), "-f", str(number), "-l", str(number)]
+    args += ["-x", "0", "-y", "0", "-W", str(side), "-H", str(side), _pdf_arg(path)]
     proc = _run("pdftoppm", args, settings)
     if proc.returncode != 0 or not proc.stdout:
         raise DamagedFile(f"page {number} of the PDF cannot be rendered")
@@ -169,6 +180,9 @@ def page_text_layer(path: Path, number: int, dpi: int, settings: Settings) -> Oc
     """
     args = ["-q", "-bbox-layout", "-f", str(number), "-l", str(number), _pdf_arg(path), "-"]
     proc = _run("pdftotext", args, settings)
+    if proc.returncode == 3:  # poppler's "permission" exit code (no-copy PDFs, older poppler)
+        log.debug("page %d: text extraction not permitted, falling back to OCR", number)
+        return None
     if proc.returncode != 0:
         # pdfinfo tells encrypted from damaged; pdftotext -q cannot
         _pdfinfo(path, settings)

@@ -50,6 +50,7 @@ T = TypeVar("T")
 INSTALL_HINT = "Install it: apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd"
 PAGE_SEGMENTATION = 3  # fully automatic page segmentation, no OSD (orientation is done apart)
 _PROBE_TIMEOUT = 15  # seconds for `tesseract --version` / `--list-langs`
+_TEMP_FORMAT, _TEMP_SUFFIX = "BMP", ".bmp"  # fastest to write; carries the dpi
 _ROTATE = re.compile(r"^Rotate:\s*(\d+)\s*$", re.MULTILINE)
 _ORIENT_CONF = re.compile(r"^Orientation confidence:\s*([0-9.]+)\s*$", re.MULTILINE)
 _MISSING_LANGUAGE = ("Failed loading language", "couldn't load any languages")
@@ -66,8 +67,7 @@ def ocr(image: GrayImage, dpi: int, settings: Settings) -> OcrResult:
     start = time.perf_counter()
     tsv = _run(image, dpi, "tsv", settings.ocr_language, config, settings) or ""
     try:
-        data = pytesseract.pytesseract.file_to_dict(tsv, "\t", -1)
-        result = _result_from_data(data)
+        result = _result_from_tsv(tsv)
     except (KeyError, ValueError, IndexError, TypeError) as exc:
         raise OcrError("tesseract returned output chartroom cannot read") from exc
     log.debug(
@@ -82,8 +82,9 @@ def ocr(image: GrayImage, dpi: int, settings: Settings) -> OcrResult:
 def detect_orientation(image: GrayImage, dpi: int, settings: Settings) -> tuple[int, float]:
     """Tesseract OSD on a half-scale copy: (clockwise degrees to rotate by to make the page
     upright, confidence). The degrees are 0, 90, 180 or 270; 90 means
-    `cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)`. Returns (0, 0.0) when the page has too little
-    text to tell.
+    `cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)`: that is OSD's `Rotate:` value as printed
+    (checked on pages turned with cv2 in tests/test_tesseract.py). Returns (0, 0.0) when the page
+    has too little text to tell.
     """
     _check_image(image)
     half = cast(GrayImage, cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
@@ -151,12 +152,12 @@ def _run(
     Returns tesseract's output; None when `too_few_ok` and tesseract gave up for lack of text.
     """
     pytesseract.pytesseract.tesseract_cmd = settings.tesseract_cmd
-    fd, name = tempfile.mkstemp(prefix="chartroom-ocr-", suffix=".bmp")
+    fd, name = tempfile.mkstemp(prefix="chartroom-ocr-", suffix=_TEMP_SUFFIX)
     os.close(fd)
     path = Path(name)
     try:
         try:
-            Image.fromarray(image).save(path, format="BMP", dpi=(dpi, dpi))
+            Image.fromarray(image).save(path, format=_TEMP_FORMAT, dpi=(dpi, dpi))
         except OSError as exc:
             raise OcrError("could not write the temporary page image for tesseract") from exc
         return _translate_errors(
@@ -204,17 +205,31 @@ def _translate_errors(
         raise OcrError(f"tesseract could not be run ({type(exc).__name__})") from exc
 
 
-def _result_from_data(data: dict[str, list[object]]) -> OcrResult:
+def _tsv_rows(tsv: str) -> list[dict[str, str]]:
+    """tesseract's TSV as one dict per row (pytesseract's parser truncates confidences)."""
+    lines = tsv.strip("\n").split("\n")
+    if len(lines) < 2:
+        return []
+    header = lines[0].split("\t")
+    rows = []
+    for line in lines[1:]:
+        cells = line.split("\t", len(header) - 1)
+        cells += [""] * (len(header) - len(cells))  # the text cell may be missing when empty
+        rows.append(dict(zip(header, cells, strict=True)))
+    return rows
+
+
+def _result_from_tsv(tsv: str) -> OcrResult:
     words: list[Word] = []
     lines: list[tuple[int, list[str]]] = []  # (block, words) in tesseract's reading order
     line_ids: dict[tuple[int, int, int], int] = {}
-    for i, level in enumerate(data["level"]):
-        text = str(data["text"][i]).strip()
-        conf = float(str(data["conf"][i]))
-        if int(str(level)) != 5 or not text or conf < 0:  # level 5 = word
+    for row in _tsv_rows(tsv):
+        text = row["text"].strip()
+        conf = float(row["conf"])
+        if int(row["level"]) != 5 or not text or conf < 0:  # level 5 = word
             continue
-        block = int(str(data["block_num"][i]))
-        key = (block, int(str(data["par_num"][i])), int(str(data["line_num"][i])))
+        block = int(row["block_num"])
+        key = (block, int(row["par_num"]), int(row["line_num"]))
         if key not in line_ids:
             line_ids[key] = len(line_ids) + 1
             lines.append((block, []))
@@ -222,10 +237,10 @@ def _result_from_data(data: dict[str, list[object]]) -> OcrResult:
         words.append(
             Word(
                 text=text,
-                left=int(str(data["left"][i])),
-                top=int(str(data["top"][i])),
-                width=int(str(data["width"][i])),
-                height=int(str(data["height"][i])),
+                left=int(row["left"]),
+                top=int(row["top"]),
+                width=int(row["width"]),
+                height=int(row["height"]),
                 confidence=conf,
                 block=block,
                 line=line_ids[key],

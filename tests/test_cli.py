@@ -69,7 +69,14 @@ def test_scan_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert first["source"] == str(good)
     page = first["pages"][0]
     assert set(page) >= {
-        "number", "text", "confidence", "blank", "low_confidence", "cleanup", "barcodes", "words",
+        "number",
+        "text",
+        "confidence",
+        "blank",
+        "low_confidence",
+        "cleanup",
+        "barcodes",
+        "words",
     }
     assert page["number"] == 1 and not page["blank"] and not page["low_confidence"]
     assert "DISCHARGE" in page["text"]
