@@ -71,7 +71,10 @@ class NotARegularFile(InputError):
 
 class SymlinkRefused(InputError):
     exit_code = 68
-    hint = "Give the file the link points to; links are refused so a drop folder cannot leak other files"
+    hint = (
+        "Give the file the link points to; links are refused so a drop folder"
+        " cannot leak other files"
+    )
 
 
 class EmptyFile(InputError):
@@ -101,7 +104,10 @@ class EncryptedPdf(InputError):
 
 class ImageTooLarge(InputError):
     exit_code = 75
-    hint = "A page has more pixels than allowed; rescan at 300 dpi or raise CHARTROOM_MAX_PAGE_MEGAPIXELS"
+    hint = (
+        "A page has more pixels than allowed; rescan at 300 dpi"
+        " or raise CHARTROOM_MAX_PAGE_MEGAPIXELS"
+    )
 
 
 class TooManyPages(InputError):

@@ -29,6 +29,7 @@ class Degradation:
     noise_sigma: float = 0.0  # gaussian sensor noise, grey levels
     salt_pepper: float = 0.0  # fraction of pixels flipped to black or white
     fax_dpi: int = 0  # downsample to this resolution and binarise (0 = not a fax)
+    grey_levels: int = 0  # posterise like a 4-bit scanner mode (0 = keep 256 levels)
 
     def names(self) -> list[str]:
         """The defects applied, in the order `degrade` applies them."""
@@ -38,10 +39,11 @@ class Degradation:
             ("low_contrast", self.low_contrast),
             ("shading", self.shading),
             ("black_border", self.black_border),
-            ("blur", self.blur_sigma > 0),
             ("noise", self.noise_sigma > 0),
+            ("blur", self.blur_sigma > 0),
             ("salt_pepper", self.salt_pepper > 0),
             ("fax", self.fax_dpi > 0),
+            ("posterise", self.grey_levels > 0),
         ]
         return [name for name, on in checks if on]
 
@@ -58,6 +60,7 @@ class Degradation:
             "noise_sigma": self.noise_sigma,
             "salt_pepper": self.salt_pepper,
             "fax": self.fax_dpi > 0,
+            "grey_levels": self.grey_levels or (2 if self.fax_dpi else 256),
         }
 
 
@@ -114,11 +117,11 @@ def degrade(img: GrayImage, dpi: int, d: Degradation, seed: int) -> tuple[GrayIm
         out = _contrast_and_shading(out, d)
     if d.black_border:
         out = _black_border(out, dpi, rng)
-    if d.blur_sigma > 0:
-        out = np.asarray(cv2.GaussianBlur(out, (0, 0), d.blur_sigma), dtype=np.uint8)
-    if d.noise_sigma > 0:
+    if d.noise_sigma > 0:  # paper grain and sensor noise, softened by the optics below
         noise = rng.normal(0.0, d.noise_sigma, size=out.shape)
         out = np.clip(np.rint(out + noise), 0, 255).astype(np.uint8)
+    if d.blur_sigma > 0:
+        out = np.asarray(cv2.GaussianBlur(out, (0, 0), d.blur_sigma), dtype=np.uint8)
     if d.salt_pepper > 0:
         u = rng.random(out.shape)
         out = out.copy()
@@ -126,4 +129,7 @@ def degrade(img: GrayImage, dpi: int, d: Degradation, seed: int) -> tuple[GrayIm
         out[u > 1.0 - d.salt_pepper / 2] = 255
     if d.fax_dpi:
         return _fax(out, dpi, d.fax_dpi, rng), d.fax_dpi
+    if d.grey_levels:
+        step = 255.0 / (d.grey_levels - 1)
+        out = (np.rint(out / step) * step).astype(np.uint8)
     return out, dpi
