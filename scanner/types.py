@@ -42,7 +42,7 @@ class CleanupRecord:
     deskew_angle: float = 0.0  # degrees the page was rotated by to straighten it
     scale: float = 1.0  # upscale factor applied (low-resolution faxes)
     steps: tuple[str, ...] = ()  # names of the steps that changed the image, in order
-    seconds: float = 0.0
+    seconds: float = field(default=0.0, compare=False)  # wall time for the page
 
     def as_json(self) -> dict[str, object]:
         return {
