@@ -68,7 +68,12 @@ def _skew(img: GrayImage, angle: float) -> GrayImage:
     h, w = img.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     out = cv2.warpAffine(
-        img, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+        img,
+        matrix,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(255.0,),
     )
     return np.asarray(out, dtype=np.uint8)
 
@@ -118,12 +123,12 @@ def degrade(img: GrayImage, dpi: int, d: Degradation, seed: int) -> tuple[GrayIm
     if d.black_border:
         out = _black_border(out, dpi, rng)
     if d.noise_sigma > 0:  # paper grain and sensor noise, softened by the optics below
-        noise = rng.normal(0.0, d.noise_sigma, size=out.shape)
+        noise = rng.standard_normal(size=out.shape, dtype=np.float32) * np.float32(d.noise_sigma)
         out = np.clip(np.rint(out + noise), 0, 255).astype(np.uint8)
     if d.blur_sigma > 0:
         out = np.asarray(cv2.GaussianBlur(out, (0, 0), d.blur_sigma), dtype=np.uint8)
     if d.salt_pepper > 0:
-        u = rng.random(out.shape)
+        u = rng.random(out.shape, dtype=np.float32)
         out = out.copy()
         out[u < d.salt_pepper / 2] = 0
         out[u > 1.0 - d.salt_pepper / 2] = 255

@@ -79,7 +79,7 @@ class _Painter:
     def __init__(self, dpi: int, style: PageStyle, seed: int) -> None:
         self.dpi = dpi
         self.style = style
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - a reproducible scribble, not security
         self.width = round(PAGE_IN[0] * dpi)
         self.height = round(PAGE_IN[1] * dpi)
         self.left = round(MARGIN_IN * dpi)
@@ -185,8 +185,8 @@ class _Painter:
     def finish(self) -> RenderedPage:
         small = self.font(7)
         if self.style.top_line:
-            self.draw.text((self.left // 2, self.px(20)), self.style.top_line, font=small,
-                           fill=INK, anchor="ls")  # fmt: skip
+            xy = (self.left // 2, self.px(20))
+            self.draw.text(xy, self.style.top_line, font=small, fill=INK, anchor="ls")
             self.lines.insert(0, self.style.top_line)
         if self.style.page_label:
             y = self.height - round(0.62 * self.dpi)
