@@ -34,7 +34,7 @@ $(STAMPS)/venv: pyproject.toml | sysdeps
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 (apt-get install python3.11 python3.11-venv)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,build]'
 	$(BIN)/python -c "import numpy, cv2, spacy, medspacy, pytesseract, zxingcpp, whoosh, flask"
 	@mkdir -p $(STAMPS) && touch $@
 
