@@ -46,6 +46,11 @@ class Settings:
     upscale_target_dpi: int = 300
     # barcodes
     separator_prefix: str = "CHARTROOM-SEPARATOR"
+    # system of record and intake
+    database_url: str = ""  # empty: SQLite at HOME/chartroom.db; or postgresql+psycopg://...
+    stable_seconds: float = 2.0  # a dropped file is taken once unchanged for this long
+    poll_seconds: float = 1.0  # polling interval of the watch fallback (network shares)
+    name_match_threshold: float = 0.92  # fuzzy name similarity (0-1) needed to file by name+DOB
     # clinical NLP
     mrn_pattern: str = r"[A-Z]{0,3}\d{6,10}"  # a site's MRN format (regular expression)
 
