@@ -12,8 +12,9 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from chartroom.errors import ChartroomError, InternalError
 from chartroom.settings import Settings
@@ -23,6 +24,8 @@ from scanner.pdf_output import SearchablePdfWriter
 from scanner.types import FileType, ScannedDocument, ScannedPage
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,62 +55,128 @@ def scan_many(
     settings: Settings,
     pdf_out: Callable[[Path], Path | None] | None = None,
 ) -> Iterator[ScanOutcome]:
-    """Yield one ScanOutcome per path, in order. Never raises for a bad input file."""
-    executor: Executor | None = None
+    """Yield one ScanOutcome per path, in order. Never raises for a bad input file.
+
+    Page jobs from consecutive files share one window of 2 x workers pages in flight, so
+    single-page files keep every worker busy too, and memory stays flat on huge batches.
+    """
+    executor: Executor
     if settings.workers > 1:
         executor = ProcessPoolExecutor(max_workers=settings.workers, initializer=init_worker)
     else:
         init_worker()
+        executor = _InlineExecutor()
     try:
-        for index, path in enumerate(paths):
-            target = pdf_out(path) if pdf_out else None
-            yield _scan_one(index, Path(path), settings, executor, target)
+        for work in _scan_windowed(paths, settings, executor):
+            target = pdf_out(work.path) if pdf_out and work.error is None else None
+            yield _finish(work, settings, target)
     finally:
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _scan_one(
-    index: int, path: Path, settings: Settings, executor: Executor | None, pdf_out: Path | None
-) -> ScanOutcome:
-    try:
-        file_type = filetypes.check_input(path, settings)
-        count = loaders.page_count(path, file_type, settings)
-        digest = _sha256(path)
-        pages = tuple(_run_pages(path, file_type, count, settings, executor))
-        document = ScannedDocument(str(path), digest, file_type, pages)
-        if pdf_out is not None:
-            write_searchable_pdf(document, path, pdf_out, settings)
-    except ChartroomError as exc:
-        log.info("input %d refused: %s", index, exc.type_name)
-        return ScanOutcome(path, error=exc)
-    except Exception as exc:  # a bug: never show a traceback to the user, log it without PHI
-        frames = "".join(traceback.format_tb(exc.__traceback__))
-        log.error("input %d: unexpected %s\n%s", index, type(exc).__name__, frames)
-        return ScanOutcome(path, error=InternalError(f"Unexpected {type(exc).__name__}"))
-    log.info("input %d scanned: %d pages", index, len(document.pages))
-    return ScanOutcome(path, document=document)
+@dataclass
+class _FileWork:
+    index: int
+    path: Path
+    file_type: FileType | None = None
+    digest: str = ""
+    count: int = 0
+    submitted: int = 0
+    futures: deque[Future[ScannedPage]] = field(default_factory=deque)
+    pages: list[ScannedPage] = field(default_factory=list)
+    error: ChartroomError | None = None
 
 
-def _run_pages(
-    path: Path, file_type: FileType, count: int, settings: Settings, executor: Executor | None
-) -> Iterator[ScannedPage]:
-    jobs = (PageJob(path, file_type, n, settings) for n in range(1, count + 1))
-    if executor is None:
-        yield from map(process_page, jobs)
-        return
-    window: deque[Future[ScannedPage]] = deque()
+def _scan_windowed(
+    paths: Iterable[Path], settings: Settings, executor: Executor
+) -> Iterator[_FileWork]:
     limit = 2 * settings.workers
+    queue: deque[_FileWork] = deque()
+    source = enumerate(paths)
+    outstanding = 0
+    exhausted = False
+    while True:
+        while outstanding < limit:
+            tail = queue[-1] if queue else None
+            if tail is None or tail.error is not None or tail.submitted >= tail.count:
+                if exhausted:
+                    break
+                nxt = next(source, None)
+                if nxt is None:
+                    exhausted = True
+                    break
+                queue.append(_start(nxt[0], Path(nxt[1]), settings))
+                continue
+            assert tail.file_type is not None
+            tail.submitted += 1
+            job = PageJob(tail.path, tail.file_type, tail.submitted, settings)
+            tail.futures.append(executor.submit(process_page, job))
+            outstanding += 1
+        if not queue:
+            return
+        head = queue[0]
+        if head.error is None and head.futures:
+            future = head.futures.popleft()
+            outstanding -= 1
+            try:
+                head.pages.append(future.result())
+            except Exception as exc:  # the file fails; its other pages are dropped
+                head.error = _as_chartroom_error(head.index, exc)
+                outstanding -= len(head.futures)
+                for other in head.futures:
+                    other.cancel()
+                head.futures.clear()
+            continue
+        if head.error is None and head.submitted < head.count:
+            continue  # the head is the tail: the fill loop submits its next pages
+        yield queue.popleft()
+
+
+def _start(index: int, path: Path, settings: Settings) -> _FileWork:
+    work = _FileWork(index, path)
     try:
-        for job in jobs:
-            window.append(executor.submit(process_page, job))
-            if len(window) >= limit:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
-    finally:
-        for future in window:
-            future.cancel()
+        work.file_type = filetypes.check_input(path, settings)
+        work.count = loaders.page_count(path, work.file_type, settings)
+        work.digest = _sha256(path)
+    except Exception as exc:
+        work.error = _as_chartroom_error(index, exc)
+    return work
+
+
+def _as_chartroom_error(index: int, exc: BaseException) -> ChartroomError:
+    if isinstance(exc, ChartroomError):
+        log.info("input %d refused: %s", index, exc.type_name)
+        return exc
+    # A bug: never show a traceback to the user; log the frames without the message (PHI).
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("input %d: unexpected %s\n%s", index, type(exc).__name__, frames)
+    return InternalError(f"Unexpected {type(exc).__name__}")
+
+
+def _finish(work: _FileWork, settings: Settings, pdf_out: Path | None) -> ScanOutcome:
+    if work.error is not None:
+        return ScanOutcome(work.path, error=work.error)
+    assert work.file_type is not None
+    document = ScannedDocument(str(work.path), work.digest, work.file_type, tuple(work.pages))
+    if pdf_out is not None:
+        try:
+            write_searchable_pdf(document, work.path, pdf_out, settings)
+        except Exception as exc:
+            return ScanOutcome(work.path, error=_as_chartroom_error(work.index, exc))
+    log.info("input %d scanned: %d pages", work.index, len(document.pages))
+    return ScanOutcome(work.path, document=document)
+
+
+class _InlineExecutor(Executor):
+    """Runs each job at submit time in this process (one worker: no pool to pay for)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
 
 
 def write_searchable_pdf(

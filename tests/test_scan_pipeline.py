@@ -132,3 +132,17 @@ def test_unexpected_bug_becomes_internal_error(
     outcome = next(scan_many([save_png(text_page(), tmp_path / "a.png")], settings))
     assert isinstance(outcome.error, InternalError)
     assert "secret" not in str(outcome.error)
+
+
+def test_many_files_share_the_worker_window_and_keep_order(
+    tmp_path: Path, settings: Settings
+) -> None:
+    first = save_png(text_page(), tmp_path / "1.png")
+    empty = tmp_path / "2.png"
+    empty.write_bytes(b"")
+    third = save_png(np.ascontiguousarray(np.rot90(text_page(), 2)), tmp_path / "3.png")
+    outcomes = list(scan_many([first, empty, third], settings.with_(workers=2)))
+    assert [o.source for o in outcomes] == [first, empty, third]
+    assert [o.ok for o in outcomes] == [True, False, True]
+    assert outcomes[2].document is not None
+    assert _found(outcomes[2].document.pages[0].text) == WORDS
