@@ -138,6 +138,56 @@ class OutputError(ChartroomError):
     hint = "Check that the output folder exists and is writable, and that the disk is not full"
 
 
+# --- system of record ---------------------------------------------------------------------
+
+
+class StorageFull(ChartroomError):
+    exit_code = 84
+    hint = "The disk holding CHARTROOM_HOME is full (or over quota); free space and run again"
+
+
+class RecordNotFound(ChartroomError):
+    exit_code = 85
+    hint = "Check the document or patient id; it may never have existed"
+
+
+class InvalidRequest(ChartroomError):
+    exit_code = 86
+    hint = "The request does not fit the record's current state; reload it and see docs/records.md"
+
+
+class DatabaseBusy(ChartroomError):
+    exit_code = 87
+    hint = "Another process held the database too long; wait a moment and run again"
+
+
+class DatabaseError(ChartroomError):
+    exit_code = 88
+    hint = (
+        "Check CHARTROOM_DATABASE_URL, that the database server is running and reachable,"
+        " and that CHARTROOM_HOME is writable"
+    )
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+class IntakeBusy(ChartroomError):
+    exit_code = 89
+    hint = (
+        "Another `chartroom watch` or `chartroom ingest` is using this data folder"
+        " (CHARTROOM_HOME); wait for it to finish or stop it first"
+    )
+
+
+class CheckFailed(ChartroomError):
+    exit_code = 90
+    hint = (
+        "The database and the stored files disagree; see the report above"
+        " (docs/ingest.md explains each finding)"
+    )
+
+
 def all_error_types() -> list[type[ChartroomError]]:
     """Every concrete error class, base first: used by docs and tests."""
     seen: list[type[ChartroomError]] = []

@@ -47,6 +47,9 @@ _BARCODE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _MRN_JUNK = re.compile(r"[\s\-]+")
+# Wristband and label barcodes often carry several fields ("MRN:00123456|DOE^JANE|19700101"):
+# the MRN is the first field.
+_FIELD_SEPARATOR = re.compile(r"[|^;~]")
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ def _barcode_mrn(text: str, settings: Settings) -> tuple[str | None, bool]:
     """(MRN, labelled) of one barcode text; MRN None when it is not a patient barcode."""
     label = _BARCODE_LABEL.match(text)
     raw = text[label.end() :] if label else text
+    raw = _FIELD_SEPARATOR.split(raw, maxsplit=1)[0]
     value = _MRN_JUNK.sub("", raw).upper()
     ok = bool(value) and re.fullmatch(settings.mrn_pattern, value) is not None
     return (value if ok else None), label is not None

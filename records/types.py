@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from models.types import Findings
-from scanner.types import ScannedPage
+from scanner.types import Barcode, CleanupRecord, ScannedPage, Word
 
 
 class Outcome(StrEnum):
@@ -71,6 +71,28 @@ class NewDocument:
     pages: tuple[ScannedPage, ...]
     findings: Findings
     filing: FilingDecision
+    # Where each page's text starts in the text the findings' offsets point into (one offset per
+    # page, in page order), so each finding gets its page; empty: findings are stored without one.
+    # `join_page_texts` builds such a text and its offsets.
+    page_offsets: tuple[int, ...] = ()
+
+
+PAGE_JOINER = "\n\n"
+
+
+def join_page_texts(pages: Iterable[ScannedPage]) -> tuple[str, tuple[int, ...]]:
+    """One document text from its pages (joined by a blank line) and each page's start offset."""
+    parts: list[str] = []
+    offsets: list[int] = []
+    position = 0
+    for page in pages:
+        if parts:
+            parts.append(PAGE_JOINER)
+            position += len(PAGE_JOINER)
+        offsets.append(position)
+        parts.append(page.text)
+        position += len(page.text)
+    return "".join(parts), tuple(offsets)
 
 
 @dataclass(frozen=True)
@@ -116,6 +138,57 @@ class Event:
     document_id: int | None
     patient_id: int | None
     detail: dict[str, object] = field(default_factory=dict)  # ids and reasons only, no PHI text
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """One stored page (OCR text, words with boxes in original-page pixels, cleanup record)."""
+
+    document_id: int
+    number: int  # 1-based page number within the stored file
+    width: int
+    height: int
+    dpi: int
+    text: str
+    confidence: float
+    low_confidence: bool
+    blank: bool
+    text_source: str
+    cleanup: CleanupRecord
+    words: tuple[Word, ...] = ()
+    barcodes: tuple[Barcode, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    """One stored finding; `kind` is "diagnosis", "date" or "identifier" (fields apply by kind)."""
+
+    id: int
+    document_id: int
+    kind: str
+    text: str
+    start: int  # offsets into the document text (see NewDocument.page_offsets)
+    end: int
+    page: int | None  # page number, when the page offsets were given
+    code: str = ""  # diagnosis: ICD-10-CM code
+    description: str = ""  # diagnosis
+    assertion: str = ""  # diagnosis: affirmed, negated, ...
+    section: str = ""  # diagnosis
+    release: str = ""  # diagnosis: ICD-10-CM release
+    source: str = ""  # diagnosis: "term" or "explicit_code"
+    value: str = ""  # date: ISO date; identifier: normalised value
+    role: str = ""  # date: admission, discharge, ...; identifier: its kind ("mrn", "dob", ...)
+    confidence: float | None = None  # identifier
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A document change the search index has still to apply."""
+
+    id: int
+    document_id: int
+    op: str  # "upsert" or "delete"
+    created_at: datetime
 
 
 class PatientDirectory(Protocol):

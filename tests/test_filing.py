@@ -204,9 +204,11 @@ def test_mrns_from_barcodes() -> None:
     codes = [
         Barcode("Code128", t, 0, 0, 1, 1)
         for t in ("CHARTROOM-SEPARATOR", "MRN:00123456", "mrn 00123456", "MRN-0012-3457",
-                  "00999999", "hello", "MRN:12")
+                  "00999999", "hello", "MRN:12", "MRN:00555555|DOE^JANE|19700101")
     ]  # fmt: skip
-    assert mrns_from_barcodes(codes, SETTINGS) == ["00123456", "00123457", "00999999"]
+    assert mrns_from_barcodes(codes, SETTINGS) == [
+        "00123456", "00123457", "00999999", "00555555",
+    ]  # fmt: skip
 
 
 def test_malformed_patient_barcode_queues() -> None:

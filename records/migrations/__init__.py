@@ -1,0 +1,1 @@
+"""Alembic migrations of the system of record (run in code by `records.db.migrate`)."""
