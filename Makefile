@@ -35,7 +35,7 @@ $(STAMPS)/venv: pyproject.toml | sysdeps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev,build]'
-	$(BIN)/python -c "import numpy, cv2, spacy, medspacy, pytesseract, zxingcpp, whoosh, flask"
+	$(BIN)/python -c "import numpy, cv2, spacy, medspacy, pytesseract, zxingcpp, whoosh, flask, sqlalchemy, alembic, psycopg, watchdog, tqdm, rapidfuzz"
 	@mkdir -p $(STAMPS) && touch $@
 
 run: sysdeps venv

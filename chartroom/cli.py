@@ -59,7 +59,61 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("files", nargs="*", default=["-"], metavar="FILE")
     extract.add_argument("--json", action="store_true", help="JSON (JSON Lines for several FILEs)")
     extract.set_defaults(func=_lazy("chartroom.extract_command", "run_extract"))
+    _add_intake_commands(sub)
     return parser
+
+
+def _add_intake_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """watch, ingest, check and patients import (docs/ingest.md)."""
+    module = "chartroom.ingest_command"
+    watch = sub.add_parser(
+        "watch",
+        help="take files dropped in a folder into the archive (runs until stopped)",
+        description=(
+            "Watch DIR (default HOME/inbox) and take each file once it stops changing: stored or"
+            " duplicate files move to HOME/archive, unreadable ones to HOME/failed with a reason."
+        ),
+    )
+    watch.add_argument("directory", nargs="?", type=Path, metavar="DIR")
+    watch.add_argument("--poll", action="store_true", help="poll (network shares)")
+    watch.add_argument("--once", action="store_true", help="take what is there, then exit")
+    watch.add_argument("--json", action="store_true", help="one JSON object per file")
+    watch.add_argument("--workers", type=int, help="OCR worker processes")
+    watch.set_defaults(func=_lazy(module, "run_watch"))
+
+    ingest = sub.add_parser(
+        "ingest",
+        help="take folder trees or files into the archive in bulk, in place (resumable)",
+        description=(
+            "Take every file under each PATH into the archive without moving or changing it."
+            " A second run skips what is done; a progress bar goes to stderr."
+        ),
+    )
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument("--json", action="store_true", help="one JSON object per file")
+    ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ingest.add_argument("--workers", type=int, help="OCR worker processes")
+    ingest.set_defaults(func=_lazy(module, "run_ingest"))
+
+    check = sub.add_parser(
+        "check",
+        help="verify the database against the stored files",
+        description="Rehash every stored file and compare the database with the blob store.",
+    )
+    check.add_argument("--json", action="store_true", help="the report as one JSON object")
+    check.add_argument("--strict", action="store_true", help="unreferenced files fail too")
+    check.set_defaults(func=_lazy(module, "run_check"))
+
+    patients = sub.add_parser("patients", help="the patient index")
+    patients_sub = patients.add_subparsers(dest="patients_command", metavar="ACTION", required=True)
+    imp = patients_sub.add_parser(
+        "import",
+        help="import a CSV roster or a FHIR R4 Patient bundle",
+        description="Create or update patients from FILE (.csv roster or .json FHIR bundle).",
+    )
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("--json", action="store_true", help="the counts as one JSON object")
+    imp.set_defaults(func=_lazy(module, "run_patients_import"))
 
 
 def _lazy(module: str, name: str) -> Command:
