@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from chartroom.durable import fsync_dir
 from chartroom.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,14 +81,6 @@ def _candidates(directory: Path, name: str) -> Iterator[Path]:
         yield directory / f"{stem}.{n}{dot}{ext}"
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _same(a: Path, b: Path) -> bool:
     try:
         return a.samefile(b)
@@ -122,7 +115,7 @@ def _claim(directory: Path, name: str, inode_of: Path, reason: str | None) -> Pa
             os.link(inode_of, target, follow_symlinks=False)
         except FileExistsError:
             continue
-        _fsync_dir(directory)
+        fsync_dir(directory)
         return target
     raise OSError(errno.ENOSPC, "no free name")  # pragma: no cover - a million collisions
 
@@ -130,7 +123,7 @@ def _claim(directory: Path, name: str, inode_of: Path, reason: str | None) -> Pa
 def _move_by_link(source: Path, directory: Path, reason: str | None) -> Path:
     target = _claim(directory, source.name, source, reason)
     source.unlink()
-    _fsync_dir(source.parent)
+    fsync_dir(source.parent)
     return target
 
 
@@ -151,7 +144,7 @@ def _move_by_copy(source: Path, directory: Path, reason: str | None) -> Path:
         scratch.replace(partial)
     target = _claim(directory, source.name, partial, reason)
     source.unlink()
-    _fsync_dir(source.parent)
+    fsync_dir(source.parent)
     partial.unlink()
     return target
 

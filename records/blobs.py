@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from chartroom.durable import fsync_dir
 from chartroom.errors import InputNotFound, OutputError, StorageFull
 
 log = logging.getLogger(__name__)
@@ -34,14 +35,6 @@ def _check_sha(sha: str) -> str:
     if not _SHA.fullmatch(sha):
         raise ValueError("not a lower-case hex SHA-256")
     return sha
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class BlobStore:
@@ -144,9 +137,9 @@ class BlobStore:
         new_dirs = [p for p in (target.parent.parent, target.parent) if not p.is_dir()]
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp_path.replace(target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         for directory in new_dirs:
-            _fsync_dir(directory.parent)
+            fsync_dir(directory.parent)
 
     def _remove_stale_temporaries(self) -> None:
         if not self.tmp.is_dir():

@@ -41,6 +41,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from chartroom.durable import fsync_dir
 from chartroom.errors import OutputError
 from scanner.types import GrayImage, Word
 
@@ -122,7 +123,7 @@ class SearchablePdfWriter:
             os.fsync(self._file.fileno())
             self._file.close()
             self._tmp_path.replace(self.out_path)
-            _fsync_dir(self.out_path.parent)
+            fsync_dir(self.out_path.parent)
         except OSError as exc:
             self.abort()
             raise OutputError(f"cannot write the output PDF ({type(exc).__name__})") from exc
@@ -170,17 +171,3 @@ def _binary_streams() -> Iterator[None]:
         yield
     finally:
         rl_config.useA85 = saved
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable (best effort: some filesystems refuse to fsync a directory)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
