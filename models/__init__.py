@@ -7,22 +7,36 @@ Public surface:
 - `extract(text)`: the same through a cached default `Extractor`.
 - `findings_as_json(findings)`: the stable JSON shape used by the CLI, the index and the web app.
 
-No spaCy object leaves this package.
+No spaCy object leaves this package. spaCy and medspaCy are imported only when an `Extractor` is
+first used (`models.Extractor` is resolved lazily), so `import models.types` stays cheap for
+records/ and indexer/.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from models.pipeline import Extractor
 from models.types import Findings
+
+if TYPE_CHECKING:
+    from models.pipeline import Extractor
 
 __all__ = ["Extractor", "extract", "findings_as_json"]
 
 
+def __getattr__(name: str) -> Any:
+    if name == "Extractor":
+        from models.pipeline import Extractor
+
+        return Extractor
+    raise AttributeError(f"module 'models' has no attribute {name!r}")
+
+
 @lru_cache(maxsize=1)
 def _default_extractor() -> Extractor:
+    from models.pipeline import Extractor
+
     return Extractor()
 
 

@@ -1,23 +1,36 @@
-"""Sections and assertion status: medspaCy Sectionizer and ConText configured from models/data/.
+"""Sections and assertion status: chartroom's section tagger and medspaCy's ConText.
 
 Rules live in models/data/section_rules.json and models/data/context_rules.json (derived from
 medspaCy's defaults, with the known faults fixed: "evaluate for" is hypothetical, "ruled out" reads
-both ways, "history of present illness" is not history, family history and chart section headers
-medspaCy lacks). Components are added by their registered names; medspacy.load() is never used
-because it adds PyRuSH, which logs every token (patient text) through loguru.
+both ways, "history of present illness" is not history, "negative" only negates in "negative for
+X" / "X negative" / "X: negative", family history and chart section headers medspaCy lacks).
+Sections come from a line-anchored regex over the same header vocabulary medspaCy's Sectionizer
+used (models.sections; why: see there). Components are added by their registered names;
+medspacy.load() is never used because it adds PyRuSH, which logs every token (patient text)
+through loguru.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from bisect import bisect_left
 from collections.abc import Iterable
 from importlib import resources
-from typing import Any
+from typing import Any, cast, get_type_hints
 
+from spacy.attrs import IDX
 from spacy.language import Language
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
+from models.sections import (
+    HEADERS_KEY,
+    INITIAL_SECTION_KEY,
+    SECTIONS_KEY,
+    Header,
+    SectionMap,
+    find_headers,
+)
 from models.types import Assertion
 
 log = logging.getLogger(__name__)
@@ -25,8 +38,9 @@ log = logging.getLogger(__name__)
 DATA_PACKAGE = "models.data"
 SECTION_RULES = "section_rules.json"
 CONTEXT_RULES = "context_rules.json"
-SECTIONIZER = "medspacy_sectionizer"
+SECTIONS = "chartroom_sections"
 CONTEXT = "medspacy_context"
+TARGETED_CONTEXT = "chartroom_context"
 
 CATEGORY_TO_ASSERTION = {
     "NEGATED_EXISTENCE": Assertion.NEGATED,
@@ -59,32 +73,119 @@ def quiet_medspacy_logging() -> None:
         logger.disable(name)
 
 
+MAX_EXPANSIONS = 400  # a token pattern with more literal variants than this stays a pattern
+
+
+def _token_choices(token: dict[str, Any]) -> list[str] | None:
+    """Words one token pattern accepts (with "" when optional), or None when not a LOWER test
+    (a TEXT test of a mark without letters, which has no case, counts as one)."""
+    if "TEXT" in token and isinstance(token["TEXT"], str) and not token["TEXT"].isalpha():
+        token = {("LOWER" if k == "TEXT" else k): v for k, v in token.items()}
+    if set(token) - {"OP"} != {"LOWER"}:
+        return None
+    op = token.get("OP")
+    if op not in (None, "?"):
+        return None
+    value = token["LOWER"]
+    if isinstance(value, str):
+        words = [value]
+    elif isinstance(value, dict) and set(value) == {"IN"}:
+        words = [str(w) for w in value["IN"]]
+    else:
+        return None
+    return [*words, ""] if op == "?" else words
+
+
+def expand_to_literals(rule: dict[str, Any]) -> list[dict[str, Any]]:
+    """A rule whose pattern only tests LOWER (IN lists, optional tokens) as one literal rule per
+    variant, so medspaCy matches it with its PhraseMatcher instead of the token Matcher (the
+    Matcher evaluated every IN-list at every token: about half of ConText's time). Same matches:
+    medspaCy keeps the longest of overlapping matches either way."""
+    pattern = rule.get("pattern")
+    if not isinstance(pattern, list):
+        return [rule]
+    variants = [""]
+    for token in pattern:
+        choices = _token_choices(token)
+        if choices is None:
+            return [rule]
+        variants = [f"{v} {c}".strip() for v in variants for c in choices]
+        if len(variants) > MAX_EXPANSIONS:
+            return [rule]
+    base = {k: v for k, v in rule.items() if k != "pattern"}
+    return [{**base, "literal": v} for v in dict.fromkeys(variants) if v]
+
+
 def _load_rules(name: str, key: str) -> list[dict[str, Any]]:
     text = resources.files(DATA_PACKAGE).joinpath(name).read_text(encoding="utf-8")
     rules: list[dict[str, Any]] = json.loads(text)[key]
     return rules
 
 
+class SectionTagger:
+    """spaCy component: sections of doc.text (models.sections) into doc.user_data.
+
+    The section in force before the first header comes from doc.user_data[INITIAL_SECTION_KEY]
+    (the pipeline sets it on a piece cut from the middle of a section); headers the pipeline
+    already found on the whole text come in doc.user_data[HEADERS_KEY] (else they are found here).
+    Headers end sentences: the header's first token and the first token after it start sentences.
+    """
+
+    def __call__(self, doc: Doc) -> Doc:
+        initial = str(doc.user_data.get(INITIAL_SECTION_KEY, ""))
+        given = doc.user_data.pop(HEADERS_KEY, None)
+        headers: list[Header] = given if isinstance(given, list) else find_headers(doc.text)
+        sections = SectionMap.of(doc.text, initial, headers)
+        doc.user_data[SECTIONS_KEY] = sections
+        if headers and len(doc):
+            idx = doc.to_array([IDX]).tolist()
+            for header in headers:
+                for char in (header.start, header.end):
+                    i = bisect_left(idx, char)
+                    while i < len(doc) and doc[i].is_space:
+                        i += 1
+                    if 0 < i < len(doc):
+                        doc[i].is_sent_start = True
+        return doc
+
+
+def make_section_tagger(nlp: Language, name: str) -> SectionTagger:
+    return SectionTagger()
+
+
+make_section_tagger.__annotations__ = get_type_hints(make_section_tagger)
+Language.factory(SECTIONS, func=make_section_tagger)
+
+
 def add_sectionizer(nlp: Language) -> None:
-    """Add medspaCy's Sectionizer with chartroom's section headers; headers end sentences."""
-    import medspacy  # noqa: F401  (registers the medspacy_* factories)
-    from medspacy.section_detection import SectionRule
-
-    quiet_medspacy_logging()
-    sectionizer: Any = nlp.add_pipe(
-        SECTIONIZER,
-        config={"rules": None, "span_attrs": None, "apply_sentence_boundary": True},
-    )
-    sectionizer.add([SectionRule.from_dict(r) for r in _load_rules(SECTION_RULES, "section_rules")])
+    """Add chartroom's section tagger (regex over section_rules.json; see models.sections)."""
+    nlp.add_pipe(SECTIONS)
 
 
-def add_context(nlp: Language, span_group: str) -> None:
-    """Add medspaCy's ConText over the spans in doc.spans[span_group]."""
+class TargetedContext:
+    """medspaCy's ConText, called only on docs that hold at least one target span.
+
+    ConText runs a Matcher over the whole doc and pairs every modifier with every target, so a
+    piece of text without a diagnosis mention is skipped outright.
+    """
+
+    def __init__(self, context: Any, span_group: str) -> None:
+        self.context = context
+        self.span_group = span_group
+
+    def __call__(self, doc: Doc) -> Doc:
+        if doc.spans.get(self.span_group):
+            return cast(Doc, self.context(doc))
+        return doc
+
+
+def make_context(nlp: Language, name: str, span_group: str) -> TargetedContext:
+    """medspaCy's ConText with chartroom's rules, wrapped in `TargetedContext`."""
     import medspacy  # noqa: F401  (registers the medspacy_* factories)
     from medspacy.context import ConTextRule
 
     quiet_medspacy_logging()
-    context: Any = nlp.add_pipe(
+    context: Any = nlp.create_pipe(
         CONTEXT,
         config={
             "rules": None,
@@ -95,14 +196,26 @@ def add_context(nlp: Language, span_group: str) -> None:
             "prune_on_target_overlap": True,
         },
     )
-    context.add([ConTextRule.from_dict(r) for r in _load_rules(CONTEXT_RULES, "context_rules")])
+    rules = [x for r in _load_rules(CONTEXT_RULES, "context_rules") for x in expand_to_literals(r)]
+    context.add([ConTextRule.from_dict(r) for r in rules])
+    return TargetedContext(context, span_group)
+
+
+make_context.__annotations__ = get_type_hints(make_context)
+Language.factory(TARGETED_CONTEXT, func=make_context)
+
+
+def add_context(nlp: Language, span_group: str) -> None:
+    """Add medspaCy's ConText over the spans in doc.spans[span_group]."""
+    nlp.add_pipe(TARGETED_CONTEXT, config={"span_group": span_group})
 
 
 def section_of(span: Span) -> str:
-    """Normalised section category of the span's first token, or "" outside any section."""
-    section = getattr(span.doc[span.start]._, "section", None)
-    category = getattr(section, "category", None)
-    return category or ""
+    """Normalised section category of the span's start, or "" outside any section."""
+    sections = span.doc.user_data.get(SECTIONS_KEY)
+    if isinstance(sections, SectionMap):
+        return sections.at(span.start_char)
+    return str(span.doc.user_data.get(INITIAL_SECTION_KEY, ""))
 
 
 def assertion_of(span: Span, section: str) -> Assertion:

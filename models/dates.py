@@ -23,12 +23,13 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
-from typing import get_type_hints
-
-from spacy.language import Language
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING, get_type_hints
 
 from models.types import DateRole
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 USER_DATA_KEY = "chartroom_dates"
 MIN_YEAR = 1900
@@ -226,8 +227,16 @@ def make_date_finder(nlp: Language, name: str) -> DateFinder:
     return DateFinder()
 
 
-make_date_finder.__annotations__ = get_type_hints(make_date_finder)
-Language.factory("chartroom_dates", func=make_date_finder)
+def register_component() -> None:
+    """Register the `chartroom_dates` spaCy factory (spaCy is imported only here, on first use)."""
+    from spacy.language import Language
+
+    if Language.has_factory("chartroom_dates"):
+        return
+    make_date_finder.__annotations__ = get_type_hints(
+        make_date_finder, {"Language": Language, "DateFinder": DateFinder}
+    )
+    Language.factory("chartroom_dates", func=make_date_finder)
 
 
 def read_dates(doc: Doc) -> list[RawDate]:

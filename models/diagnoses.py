@@ -86,6 +86,21 @@ def _sentence_ends(doc: Doc) -> list[int]:
     return ends
 
 
+def _drop_spelled_out_abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
+    """Drop "(CHF)" right after "... congestive heart failure": it restates that mention."""
+    spans.sort(key=lambda s: s.start)
+    kept: list[Span] = []
+    text = doc.text
+    for span in spans:
+        if kept:
+            prev = kept[-1]
+            gap = text[prev.end_char : span.start_char]
+            if gap.strip() == "(" and text[span.end_char : span.end_char + 1] == ")":
+                continue
+        kept.append(span)
+    return kept
+
+
 class DiagnosisMatcher:
     """Terminology lookup over token windows; see the module docstring."""
 
@@ -106,6 +121,7 @@ class DiagnosisMatcher:
                 taken[i] = True
             if cand.code != BLOCK:
                 spans.append(Span(doc, cand.start, cand.end, label=cand.code, kb_id=TERM))
+        spans = _drop_spelled_out_abbreviations(doc, spans)
         group = list(doc.spans[self.span_group]) if self.span_group in doc.spans else []
         doc.spans[self.span_group] = sorted(group + spans, key=lambda s: (s.start, s.end))
         return doc

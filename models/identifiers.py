@@ -13,18 +13,34 @@ from dataclasses import dataclass
 from models.dates import RawDate
 from models.types import DateRole
 
-_NAME_PART = r"[A-Z][A-Za-z'\-]*[A-Za-z]"
-_INITIAL = r"[A-Z]\.?"
+# Letters: ASCII plus Latin-1 and Latin Extended-A ("Kitéaus", "Ńowak"); upper case first.
+_UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
+_LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u017f"
+_NAME_PART = rf"[{_UP}][{_LETTER}'\-]*[{_LETTER}]"
+_INITIAL = rf"[{_UP}]\.?"
 _STOP = (
     r"(?!(?i:DOB|D\.O\.B|MRN|MR|Sex|Age|Gender|Date|Room|Rm|Bed|Acct|Account|ID|Unit|Admit|Admitted|"
     r"Attending|Physician|Provider|Visit|Service|Location|Ward|Floor|Phone|Tel|Address|SSN|"
-    r"Male|Female|Unknown|None|The|This|Was|Is|Has|Seen|Patient|Pt|Name|Race|Insurance)\b)"
+    r"Male|Female|Unknown|None|The|This|Was|Is|Has|Seen|Patient|Pt|Name|Race|Insurance|"
+    r"MD|DO|NP|PA|RN|PhD|MBBS|DPM|CRNA|FACS|Jr|Sr|II|III|IV)\b)"
 )
 _WORD = rf"{_STOP}{_NAME_PART}"
-# "DOE, JANE A" | "Jane A. Doe" | "Jane Doe"
+# Surname particles: "DE LA CRUZ", "van der Berg", "O'Neil" is one word already.
+_PARTICLE = (
+    r"(?i:de|del|della|de\s?la|da|das|do|dos|di|du|la|le|van|von|der|den|ter|ten|st\.?|san"
+    r"|bin|ibn|al|el|mac|mc)"
+)
+# A surname written before a comma may be several words: "SMITH JONES" (a hyphen printed as a
+# space), "DE LA CRUZ", "van der Berg".
+_SURNAME_BEFORE_COMMA = rf"(?:{_PARTICLE}[ ]){{0,3}}{_WORD}(?:[ ]{_WORD}){{0,2}}"
+_SURNAME_LAST = rf"(?:{_PARTICLE}[ ]){{0,3}}{_WORD}"
+_AFTER = rf"(?![{_LETTER}])"
+# "DOE, JANE A" | "Jane A. Doe" | "Jane Doe" | "Ana de la Cruz"
 _NAME = (
-    rf"(?P<last1>{_WORD})[ ]?,[ ]?(?P<first1>{_WORD})(?:[ ](?:{_INITIAL}(?![A-Za-z])|{_WORD}))?"
-    rf"|(?P<first2>{_WORD})[ ](?:(?:{_INITIAL}|{_WORD})[ ](?={_WORD}))?(?P<last2>{_WORD})"
+    rf"(?P<last1>{_SURNAME_BEFORE_COMMA})[ ]?,[ ]?(?P<first1>{_WORD})"
+    rf"(?:[ ](?:{_INITIAL}{_AFTER}|{_WORD}))?"
+    rf"|(?P<first2>{_WORD})[ ](?:(?:{_INITIAL}|{_WORD})[ ](?={_SURNAME_LAST}))?"
+    rf"(?P<last2>{_SURNAME_LAST})"
 )
 _CREDENTIALS = (
     r"(?:,?[ ]?(?i:M\.?D|D\.?O|N\.?P|PA-C|P\.?A|R\.?N|MBBS|Ph\.?D|DPM|CRNA|FACS)\.?(?![A-Za-z]))*"
@@ -45,7 +61,7 @@ _OTHER_NUMBER = re.compile(
 _DATE_SHAPED = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 _PATIENT = re.compile(
     r"(?P<label>(?<![A-Za-z])(?i:Patient\s+Name|Pt\.?\s+Name|Patient|Name))[ ]?:[ ]?"
-    rf"(?P<value>{_NAME})(?![A-Za-z])",
+    rf"(?P<value>{_NAME}){_AFTER}",
 )
 _OTHER_NAME_OWNER = re.compile(
     r"(?:physician|provider|doctor|facility|company|insurance|insurer|contact|emergency|guarantor|"
@@ -90,7 +106,7 @@ def _person(m: re.Match[str]) -> str:
     last = g.get("last1") or g.get("last2")
     first = g.get("first1") or g.get("first2")
     if last and first:
-        return f"{last.upper()}, {first.upper()}"
+        return f"{' '.join(last.split()).upper()}, {first.upper()}"
     return (g.get("only") or "").upper()
 
 
@@ -177,7 +193,7 @@ def dob_identifiers(dates: list[RawDate]) -> list[RawIdentifier]:
 
 
 def find_identifiers(text: str, dates: list[RawDate], mrn_pattern: str) -> list[RawIdentifier]:
-    """All identifiers in `text`, sorted by position, one per (kind, span)."""
+    """All identifiers in `text`, sorted by position, one per (kind, value)."""
     mrns = find_mrns(text, mrn_pattern) or find_unlabelled_mrns(text, mrn_pattern)
     found = [
         *mrns,
@@ -186,5 +202,14 @@ def find_identifiers(text: str, dates: list[RawDate], mrn_pattern: str) -> list[
         *find_sex(text),
         *find_physicians(text),
     ]
-    unique = {(i.kind, i.start, i.end): i for i in found}
-    return sorted(unique.values(), key=lambda i: (i.start, i.kind))
+    return dedupe(found)
+
+
+def dedupe(found: list[RawIdentifier]) -> list[RawIdentifier]:
+    """One identifier per (kind, value): the most confident, the first in the text on a tie."""
+    best: dict[tuple[str, str], RawIdentifier] = {}
+    for i in sorted(found, key=lambda i: (i.start, i.end)):
+        kept = best.get((i.kind, i.value))
+        if kept is None or i.confidence > kept.confidence:
+            best[(i.kind, i.value)] = i
+    return sorted(best.values(), key=lambda i: (i.start, i.kind))

@@ -4,13 +4,17 @@ One `Extractor` builds its spaCy pipeline once (spacy.blank("en") + chartroom_li
 helper pipes for diagnoses + chartroom_dates) and turns texts into `models.types.Findings` whose
 offsets point into the text as given (the normaliser's offset map is applied to every span).
 
-Size limits: a text is normalised whole, then handed to spaCy in chunks of at most
-MAX_CHUNK_CHARS characters, cut before a "Header:" line, else at a blank line, a line end or a
-space (nlp.max_length is never hit, memory stays flat, and medspaCy's ConText, whose cost grows
-faster than linearly with doc length, stays fast). A chunk that starts inside a section does not
-know that section (diagnoses there get section "" and no section-based assertion), and a date
-label at the very end of a chunk does not reach a date at the start of the next.
-Identifiers are read on the whole text; the document type on its first and last TYPE_WINDOW
+Sections and size: section headers are found on the whole normalised text first (models.sections,
+a line-anchored regex), then the text is cut into pieces that never span two sections and hold at
+most MAX_CHUNK_CHARS characters (a long section is cut at a blank line, a line end, a sentence end
+or a space). Each piece goes through spaCy knowing the section it starts in, so a piece cut from
+the middle of a Past Medical History keeps its section and its historical assertion. Small
+neighbouring sections are packed into one piece (up to MAX_CHUNK_CHARS) to keep the number of docs
+low; section headers inside a piece are found again by the section tagger, with the same result
+since pieces are cut at line starts. Bounded pieces keep medspaCy's ConText (whose cost grows with
+the product of modifiers and targets in a doc) linear in the text length overall, and nlp.max_length
+is never hit. A date label at the very end of a piece does not reach a date at the start of the
+next. Identifiers are read on the whole text; the document type on its first and last TYPE_WINDOW
 characters. Texts longer than MAX_TEXT_CHARS are refused with `FileTooLarge`.
 """
 
@@ -21,19 +25,15 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
-
-import models.sentences  # noqa: F401  (registers chartroom_line_sentencizer)
 from chartroom.errors import FileTooLarge
 from chartroom.settings import Settings
 from models.dates import RawDate, read_dates
 from models.doctype import guess_document_type, is_signed
 from models.identifiers import find_identifiers
 from models.normalize import NormalizedText, normalize
+from models.sections import HEADERS_KEY, INITIAL_SECTION_KEY, Header, SectionMap, find_headers
 from models.types import (
     Assertion,
     DateMention,
@@ -42,13 +42,17 @@ from models.types import (
     Identifier,
 )
 
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
 log = logging.getLogger(__name__)
 
-MAX_CHUNK_CHARS = 6_000  # medspaCy ConText slows down super-linearly on longer docs
+MAX_CHUNK_CHARS = 800  # medspaCy ConText pairs every modifier with every target of a doc
 MAX_TEXT_CHARS = 50_000_000
 TYPE_WINDOW = 20_000
 BATCH_SIZE = 32
-_HEADER_BREAK = re.compile(r"\n(?=[ \t]*[A-Z][A-Za-z /&]{2,40}:)")
+_SENTENCE_BREAK = re.compile(r"[.!?][ \t]+(?=[A-Z0-9(])")
 _NOISY_LOGGERS = ("spacy", "medspacy", "PyRuSH", "pyrush")
 
 
@@ -76,11 +80,16 @@ def _diagnosis_module() -> Any | None:
 
 
 def build_nlp(settings: Settings, *, diagnoses: bool = True) -> Language:
-    silence_noisy_loggers()
-    import models.dates  # noqa: F401  (registers chartroom_dates)
+    """spacy.blank("en") + line sentencizer (+ diagnosis pipes) + dates; spaCy is imported here."""
+    import spacy
 
+    import models.sentences  # noqa: F401  (registers chartroom_line_sentencizer)
+    from models.dates import register_component
+
+    silence_noisy_loggers()
+    register_component()
     nlp = spacy.blank("en")
-    nlp.max_length = MAX_CHUNK_CHARS + 1_000
+    nlp.max_length = 100_000  # pieces are at most MAX_CHUNK_CHARS; this only guards misuse
     nlp.add_pipe("chartroom_line_sentencizer")
     if diagnoses:
         module = _diagnosis_module()
@@ -91,26 +100,94 @@ def build_nlp(settings: Settings, *, diagnoses: bool = True) -> Language:
     return nlp
 
 
-def split_chunks(text: str, limit: int = MAX_CHUNK_CHARS) -> list[tuple[int, str]]:
-    """(offset, chunk) pieces of at most `limit` characters, cut at natural boundaries."""
-    if len(text) <= limit:
-        return [(0, text)]
-    chunks: list[tuple[int, str]] = []
-    pos = 0
-    while pos < len(text):
-        end = min(len(text), pos + limit)
-        if end < len(text):
-            headers = list(_HEADER_BREAK.finditer(text, pos + limit // 2, end))
-            if headers:
-                end = headers[-1].end()
-            else:
-                for sep in ("\n\n", "\n", " "):
-                    cut = text.rfind(sep, pos + limit // 2, end)
-                    if cut != -1:
-                        end = cut + len(sep)
-                        break
-        chunks.append((pos, text[pos:end]))
-        pos = end
+def _cut_long(text: str, start: int, end: int, limit: int) -> list[int]:
+    """Cut points inside text[start:end] so that no piece exceeds `limit` characters."""
+    cuts: list[int] = []
+    pos = start
+    while end - pos > limit:
+        hi = pos + limit
+        lo = pos + limit // 2
+        cut = -1
+        for sep in ("\n\n", "\n"):
+            found = text.rfind(sep, lo, hi)
+            if found != -1:
+                cut = found + len(sep)
+                break
+        if cut == -1:
+            ends = [m.end() for m in _SENTENCE_BREAK.finditer(text, lo, hi)]
+            if ends:
+                cut = ends[-1]
+        if cut == -1:
+            found = text.rfind(" ", lo, hi)
+            cut = found + 1 if found != -1 else hi
+        cuts.append(cut)
+        pos = cut
+    return cuts
+
+
+def split_chunks(text: str, limit: int | None = None) -> list[tuple[int, str, str]]:
+    """(offset, chunk, section in force at its start) pieces of at most `limit` characters."""
+    return [(c.offset, c.text, c.section) for c in _chunks(text, find_headers(text), limit)]
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    offset: int
+    text: str
+    section: str  # in force at its start
+    headers: list[Header]  # offsets into the chunk
+
+
+def _chunks(text: str, headers: list[Header], limit: int | None = None) -> list[_Chunk]:
+    """Pieces of at most `limit` characters, never splitting a header from its section.
+
+    Pieces are cut at section headers (a section never shares a piece with part of another) and,
+    inside a long section, at natural boundaries; whole small sections are packed together.
+    """
+    limit = limit or MAX_CHUNK_CHARS
+    if not text:
+        return [_Chunk(0, text, "", [])]
+    # sections as (start, end, category): the preamble, then one per header
+    bounds: list[tuple[int, int, str]] = []
+    starts = [0] + [h.start for h in headers] + [len(text)]
+    categories = [""] + [h.category for h in headers]
+    for k in range(len(starts) - 1):
+        s, e = starts[k], starts[k + 1]
+        if k + 1 < len(starts) - 1:  # cut at the start of the header's line
+            line_start = text.rfind("\n", s, e) + 1
+            e = line_start if line_start > s else e
+            starts[k + 1] = e
+        if e > s:
+            bounds.append((s, e, categories[k]))
+    pieces: list[tuple[int, int, str]] = []
+    pack_start, pack_end, pack_section = -1, -1, ""
+    for s, e, category in bounds:
+        if pack_start >= 0 and e - pack_start <= limit:
+            pack_end = e  # pack this whole section with the previous ones
+            continue
+        if pack_start >= 0:
+            pieces.append((pack_start, pack_end, pack_section))
+            pack_start = -1
+        if e - s <= limit:
+            pack_start, pack_end, pack_section = s, e, category
+            continue
+        pos = s
+        for cut in [*_cut_long(text, s, e, limit), e]:
+            pieces.append((pos, cut, category))
+            pos = cut
+    if pack_start >= 0:
+        pieces.append((pack_start, pack_end, pack_section))
+    chunks: list[_Chunk] = []
+    in_force = SectionMap(tuple(h.start for h in headers), tuple(h.category for h in headers))
+    k = 0
+    for s, e, _ in pieces:
+        inside: list[Header] = []
+        while k < len(headers) and headers[k].start < e:
+            h = headers[k]
+            if h.start >= s:
+                inside.append(Header(h.start - s, min(h.end, e) - s, h.category))
+            k += 1
+        chunks.append(_Chunk(s, text[s:e], in_force.at(s), inside))
     return chunks
 
 
@@ -118,14 +195,17 @@ def split_chunks(text: str, limit: int = MAX_CHUNK_CHARS) -> list[tuple[int, str
 class _Job:
     original: str
     norm: NormalizedText
-    chunks: list[tuple[int, str]]
+    chunks: list[_Chunk]
     dates: list[RawDate] = field(default_factory=list)
     diagnoses: list[tuple[int, Any]] = field(default_factory=list)
     seen: int = 0
 
 
 class Extractor:
-    """Turns note text into Findings. Build once (start-up ~1-2 s), reuse for many texts."""
+    """Turns note text into Findings. Build once (start-up ~1-2 s), reuse for many texts.
+
+    spaCy and medspaCy are imported when the first Extractor is built, not when models is imported.
+    """
 
     def __init__(self, settings: Settings | None = None, *, diagnoses: bool | None = None) -> None:
         self.settings = settings or Settings()
@@ -148,11 +228,17 @@ class Extractor:
     def extract_many(self, texts: Iterable[str]) -> Iterator[Findings]:
         """Findings for each text, in order; chunks of all texts go through one nlp.pipe."""
 
-        def feed() -> Iterator[tuple[str, tuple[_Job, int]]]:
+        make_doc = self.nlp.make_doc
+
+        def feed() -> Iterator[tuple[Doc, tuple[_Job, int]]]:
             for text in texts:
                 job = self._prepare(text)
-                for offset, chunk in job.chunks:
-                    yield chunk, (job, offset)
+                for chunk in job.chunks:
+                    doc = make_doc(chunk.text)
+                    doc.user_data[HEADERS_KEY] = chunk.headers
+                    if chunk.section:
+                        doc.user_data[INITIAL_SECTION_KEY] = chunk.section
+                    yield doc, (job, chunk.offset)
 
         for doc, (job, offset) in self.nlp.pipe(feed(), as_tuples=True, batch_size=BATCH_SIZE):
             self._collect(job, doc, offset)
@@ -170,7 +256,7 @@ class Extractor:
                 hint="Split the document into smaller files",
             )
         norm = normalize(text)
-        return _Job(text, norm, split_chunks(norm.text))
+        return _Job(text, norm, _chunks(norm.text, find_headers(norm.text)))
 
     def _collect(self, job: _Job, doc: Doc, offset: int) -> None:
         for d in read_dates(doc):

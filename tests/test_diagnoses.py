@@ -268,3 +268,89 @@ def test_property_codes_always_in_table(nlp: Language) -> None:
             assert 0 <= d.start < d.end <= len(text)
             assert d.assertion in set(A)
             assert d.source in {"term", "explicit_code"}
+
+
+# --- regressions: section headers in the four shapes real charts use -------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "PAST MEDICAL HISTORY:",
+        "Past Medical History:",
+        "PAST MEDICAL HISTORY",
+        "Past Medical History",
+    ],
+)
+def test_header_shapes(nlp: Language, header: str) -> None:
+    text = f"Chief Complaint\nCough.\n{header}\n- Hypertension\n- CKD stage 3\n"
+    found = [(d.code, d.assertion, d.section) for d in run(nlp, text)]
+    assert found == [
+        ("R05.9", A.AFFIRMED, "chief_complaint"),
+        ("I10", A.HISTORICAL, "past_medical_history"),
+        ("N18.30", A.HISTORICAL, "past_medical_history"),
+    ]
+
+
+def test_title_case_headers_alone_on_a_line(nlp: Language) -> None:
+    text = (
+        "History of Present Illness\nShe has asthma.\n"
+        "Family History\nFather had a stroke.\n"
+        "Hospital Course\nPneumonia treated.\n"
+        "Discharge Diagnoses\n1. Pneumonia\n"
+    )
+    found = [(d.code, d.assertion, d.section) for d in run(nlp, text)]
+    assert found == [
+        ("J45.909", A.AFFIRMED, "history_of_present_illness"),
+        ("I63.9", A.FAMILY, "family_history"),
+        ("J18.9", A.AFFIRMED, "hospital_course"),
+        ("J18.9", A.AFFIRMED, "diagnoses"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Assessment: she mentioned her family history\nof diabetes is unknown. Hypertension.",
+        "Assessment: Family History is reviewed. Hypertension.",
+        "Assessment: hypertension, reviewed past medical history with her.",
+        "Assessment:\nthe family history\nhypertension",  # lower case alone on a line
+    ],
+)
+def test_header_words_inside_prose_are_not_headers(nlp: Language, text: str) -> None:
+    found = [d for d in run(nlp, text) if d.code == "I10"]
+    assert [d.section for d in found] == ["assessment"]
+
+
+# --- regressions: false negations ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "assertion"),
+    [
+        (
+            "Acute on chronic systolic CHF: diuresed with net negative 3.6 liters.",
+            "I50.23",
+            A.AFFIRMED,
+        ),
+        ("Gram negative sepsis.", "A41.50", A.AFFIRMED),
+        ("No change in his hypertension.", "I10", A.AFFIRMED),
+        ("No significant change in the pleural effusion.", "J90", A.AFFIRMED),
+        ("She has not only asthma but also COPD.", "J45.909", A.AFFIRMED),
+        ("Ambulating without difficulty; pneumonia improving.", "J18.9", A.AFFIRMED),
+        ("Negative for pneumonia.", "J18.9", A.NEGATED),
+        ("CT: negative for pulmonary embolism.", "I26.99", A.NEGATED),
+        ("Pulmonary embolism: negative.", "I26.99", A.NEGATED),
+        ("Influenza negative.", "J11.1", A.NEGATED),
+        ("Chest pain was not reported during the stay.", "R07.9", A.NEGATED),
+        ("Fever negative, cough present.", "R05.9", A.AFFIRMED),
+    ],
+)
+def test_negation_scope(nlp: Language, text: str, code: str, assertion: A) -> None:
+    found = {d.code: d.assertion for d in run(nlp, text)}
+    assert found.get(code) is assertion, found
+
+
+def test_spelled_out_abbreviation_is_one_mention(nlp: Language) -> None:
+    text = "Dx: Acute on chronic systolic congestive heart failure (CHF)\nHypertension (HTN)"
+    assert [d.code for d in run(nlp, text)] == ["I50.23", "I10"]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -175,12 +178,67 @@ def test_headers_only_is_empty(extractor: Extractor) -> None:
 
 @pytest.mark.slow
 def test_five_megabytes_in_bounded_time(extractor: Extractor) -> None:
-    """5 MB of note text (about 3,800 notes' worth) goes through in chunks without blowing up."""
+    """5 MB of note text (about 4,300 notes' worth) goes through piece by piece, sections kept.
+
+    ~25-50 s of CPU on the shared 2-core bench machine; the bound leaves room for its noise.
+    """
     big = ((NOTE + "\n\n") * (5_000_000 // (len(NOTE) + 2) + 1))[:5_000_000]
-    started = time.perf_counter()
+    started = time.process_time()
     f = extractor.extract(big)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 240, elapsed
+    elapsed = time.process_time() - started
+    assert elapsed < 120, elapsed
     assert len(f.diagnoses) > 1000
     last = f.diagnoses[-1]
     assert big[last.start : last.end] == last.text
+    assert {d.section for d in f.diagnoses[-20:]} >= {"family_history", "diagnoses"}
+
+
+def test_cost_grows_linearly(extractor: Extractor) -> None:
+    """Ten times the text costs about ten times the CPU (not a hundred: ConText is per piece)."""
+    small = (NOTE + "\n\n") * 10
+    large = (NOTE + "\n\n") * 100
+    extractor.extract(small)
+    costs = []
+    for text in (small, large):
+        started = time.process_time()
+        extractor.extract(text)
+        costs.append(time.process_time() - started)
+    assert costs[1] < 25 * costs[0], costs
+
+
+BRINDLEMOOR = Path(__file__).parent.parent / "sample_scans" / "discharge_summary_brindlemoor.gt.txt"
+
+
+def test_title_case_headers_net_negative_and_duplicate_ids(extractor: Extractor) -> None:
+    """The defects the lead saw on this synthetic discharge summary."""
+    text = BRINDLEMOOR.read_text(encoding="utf-8")
+    f = extractor.extract(text)
+    assert all(d.section for d in f.diagnoses)
+    by_text = {(d.text, d.section): d for d in f.diagnoses}
+    assert by_text[("CKD stage 3", "past_medical_history")].assertion == Assertion.HISTORICAL
+    assert by_text[("MI", "family_history")].assertion == Assertion.FAMILY
+    chf = by_text[("Acute on chronic systolic CHF", "hospital_course")]
+    assert (chf.code, chf.assertion) == ("I50.23", Assertion.AFFIRMED)
+    keys = [(i.kind, i.value) for i in f.identifiers]
+    assert len(keys) == len(set(keys)), keys
+
+
+def test_a_long_section_keeps_its_name_across_pieces(extractor: Extractor) -> None:
+    filler = "Tolerated the procedure well and was seen daily by the team.\n" * 60
+    text = f"PAST MEDICAL HISTORY:\n{filler}Hypertension.\nFAMILY HISTORY:\n{filler}Asthma.\n"
+    f = extractor.extract(text)
+    assert [(d.code, d.section, d.assertion) for d in f.diagnoses] == [
+        ("I10", "past_medical_history", Assertion.HISTORICAL),
+        ("J45.909", "family_history", Assertion.FAMILY),
+    ]
+
+
+def test_importing_types_does_not_import_spacy() -> None:
+    code = (
+        "import sys, models, models.types, models.identifiers, models.dates, models.doctype\n"
+        "assert 'spacy' not in sys.modules and 'medspacy' not in sys.modules, 'spaCy imported'\n"
+        "from models import Extractor\n"
+        "assert 'spacy' not in sys.modules\n"
+    )
+    root = Path(__file__).parent.parent
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root, timeout=60)

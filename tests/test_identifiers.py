@@ -127,3 +127,54 @@ def test_sex(text: str, value: str, high: bool) -> None:
 )
 def test_physician(text: str, value: str, span: str) -> None:
     assert [(v, s) for v, s, _ in _ids(text, "physician")] == [(value, span)]
+
+
+# --- regressions ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Patient Name: SMITH JONES, ANA", "SMITH JONES, ANA"),  # hyphen printed as a space
+        ("Patient Name: SMITH-JONES, ANA", "SMITH-JONES, ANA"),
+        ("Patient: DE LA CRUZ, ANA", "DE LA CRUZ, ANA"),
+        ("Patient: van der Berg, Jan", "VAN DER BERG, JAN"),
+        ("Patient: Ana de la Cruz", "DE LA CRUZ, ANA"),
+        ("Patient Name: Kitéaus, Mårta", "KITÉAUS, MÅRTA"),
+        ("Patient: Zoë Kitéaus", "KITÉAUS, ZOË"),
+    ],
+)
+def test_compound_and_accented_names(text: str, value: str) -> None:
+    assert [v for v, _, _ in _ids(text, "patient_name")] == [value]
+
+
+def test_credentials_are_not_first_names() -> None:
+    assert [v for v, _, _ in _ids("Attending: Hollis Penrake, MD", "physician")] == [
+        "PENRAKE, HOLLIS"
+    ]
+
+
+def test_identifiers_are_deduplicated_by_kind_and_value() -> None:
+    text = (
+        "Patient Name: BRINDLEMOOR, Orla\nMRN: 00123456\nDOB: 07/09/1952\nSex: Female\n"
+        "66-year-old woman with CHF.\n\f"
+        "BRINDLEMOOR, Orla   MRN: 00123456   DOB: 07/09/1952\n"
+        "Attending: Hollis Penrake, MD\nElectronically signed by Dr. Hollis Penrake"
+    )
+    norm = normalize(text).text
+    found = find_identifiers(norm, find_dates(norm, date(2026, 11, 27)), PATTERN)
+    keys = [(i.kind, i.value) for i in found]
+    assert len(keys) == len(set(keys)), keys
+    assert sorted(keys) == sorted(
+        [
+            ("patient_name", "BRINDLEMOOR, ORLA"),
+            ("mrn", "00123456"),
+            ("dob", "1952-07-09"),
+            ("sex", "F"),
+            ("physician", "PENRAKE, HOLLIS"),
+        ]
+    )
+    sex = next(i for i in found if i.kind == "sex")
+    assert norm[sex.start : sex.end] == "Female" and sex.confidence >= 0.9  # best, not "woman"
+    mrn = next(i for i in found if i.kind == "mrn")
+    assert mrn.start < 40  # the first occurrence
