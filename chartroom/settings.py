@@ -16,6 +16,10 @@ from typing import Any
 from chartroom.errors import ConfigError
 
 CLEANUP_STEPS = ("orient", "deskew", "upscale", "border", "denoise", "background", "blank")
+# On by default: the steps that measurably help (docs/benchmarks.md, OCR ablation). `denoise`
+# (conditional median filter) is off: it lowered word recall on real ~100 dpi forms (FUNSD,
+# 0.695 -> 0.669) and changed nothing on the bundled samples.
+DEFAULT_CLEANUP = ("orient", "deskew", "upscale", "border", "background", "blank")
 
 
 def _default_workers() -> int:
@@ -41,7 +45,7 @@ class Settings:
     tesseract_cmd: str = "tesseract"
     low_confidence: float = 60.0
     # cleanup
-    cleanup: tuple[str, ...] = CLEANUP_STEPS
+    cleanup: tuple[str, ...] = DEFAULT_CLEANUP
     upscale_below_dpi: int = 200
     upscale_target_dpi: int = 300
     # barcodes
@@ -51,8 +55,29 @@ class Settings:
     stable_seconds: float = 2.0  # a dropped file is taken once unchanged for this long
     poll_seconds: float = 1.0  # polling interval of the watch fallback (network shares)
     name_match_threshold: float = 0.92  # fuzzy name similarity (0-1) needed to file by name+DOB
+    # search index
+    search_max_query_chars: int = 1000  # longer queries are refused (QueryError)
+    search_page_size: int = 20  # hits per page of results
+    index_lock_timeout: float = 2.0  # seconds a writer waits for the index lock
+    index_batch_pages: int = 10000  # pages per commit when rebuilding; documents per journal batch
+    index_memory_mb: int = 256  # the index writer's in-memory buffer before it spills to disk
     # clinical NLP
     mrn_pattern: str = r"[A-Z]{0,3}\d{6,10}"  # a site's MRN format (regular expression)
+    # web app (docs/web.md)
+    web_secret_key: str = ""  # required by the web app: 32+ random characters, never the example
+    web_secure_cookies: bool = True  # Secure cookie flag; false only for plain-http local dev
+    web_host: str = "127.0.0.1"  # `chartroom serve` listens here
+    web_port: int = 8080
+    web_threads: int = 8  # WSGI server worker threads
+    web_idle_minutes: int = 15  # a session ends after this long without a request
+    web_session_hours: int = 10  # ... and this long after sign-in, whatever the activity
+    web_login_window_minutes: int = 15  # failed sign-ins counted over this window
+    web_login_account_limit: int = 5  # failures per account name in the window before refusing
+    web_login_address_limit: int = 20  # failures per client address in the window
+    web_upload_mb: int = 50  # largest request body (uploads, roster imports)
+    web_break_glass_minutes: int = 60  # how long emergency access lasts
+    web_restricted_roles: tuple[str, ...] = ("records",)  # roles that see restricted documents
+    web_trusted_proxies: int = 0  # reverse proxies in front that set X-Forwarded-For
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -85,10 +110,25 @@ class Settings:
             "default_dpi",
             "ocr_timeout",
             "upscale_target_dpi",
+            "search_max_query_chars",
+            "search_page_size",
+            "index_batch_pages",
+            "index_memory_mb",
+            "web_port",
+            "web_threads",
+            "web_idle_minutes",
+            "web_session_hours",
+            "web_login_window_minutes",
+            "web_login_account_limit",
+            "web_login_address_limit",
+            "web_upload_mb",
+            "web_break_glass_minutes",
         )
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"CHARTROOM_{name.upper()} must be a positive number")
+        if self.index_lock_timeout < 0:
+            raise ConfigError("CHARTROOM_INDEX_LOCK_TIMEOUT must not be negative")
         if not 0 <= self.low_confidence <= 100:
             raise ConfigError("CHARTROOM_LOW_CONFIDENCE must be between 0 and 100")
         unknown = sorted(set(self.cleanup) - set(CLEANUP_STEPS))
@@ -109,6 +149,10 @@ class Settings:
         return self.max_page_megapixels * 1_000_000
 
     @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
     def max_file_bytes(self) -> int:
         return self.max_file_mb * 1024 * 1024
 
@@ -121,6 +165,8 @@ def _parse(name: str, type_: Any, raw: str) -> Any:
             return int(raw)
         if type_name == "float":
             return float(raw)
+        if type_name == "bool":
+            return _parse_bool(raw)
         if type_name == "Path":
             return Path(raw).expanduser()
         if type_name.startswith("tuple"):
@@ -128,3 +174,12 @@ def _parse(name: str, type_: Any, raw: str) -> Any:
     except ValueError as exc:
         raise ConfigError(f"{var}={raw!r} is not a valid {type_name}") from exc
     return raw
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chartroom.errors import ConfigError
-from chartroom.settings import CLEANUP_STEPS, Settings
+from chartroom.settings import CLEANUP_STEPS, DEFAULT_CLEANUP, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +30,8 @@ def test_reads_chartroom_variables() -> None:
 
 def test_defaults_without_environment() -> None:
     s = Settings.from_env({})
-    assert s.cleanup == CLEANUP_STEPS
+    assert s.cleanup == DEFAULT_CLEANUP
+    assert set(DEFAULT_CLEANUP) < set(CLEANUP_STEPS)
     assert s.pdf_dpi == 300
 
 
