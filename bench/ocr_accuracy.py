@@ -40,7 +40,7 @@ from bench_common import (
 from ocr_metrics import LEVENSHTEIN_BACKEND, PageScore, mean, score_page, split_pages
 from PIL import Image
 
-from chartroom.settings import CLEANUP_STEPS, Settings
+from chartroom.settings import DEFAULT_CLEANUP, Settings
 
 SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"}
 PARALLEL = 2
@@ -312,7 +312,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--limit", type=int, default=None, help="first N files per corpus")
     parser.add_argument("--glob", default="*", help="file name pattern within DIR")
-    parser.add_argument("--cleanup", default=",".join(CLEANUP_STEPS), help="steps or 'none'")
+    parser.add_argument("--cleanup", default=",".join(DEFAULT_CLEANUP), help="steps or 'none'")
     parser.add_argument("--ablate", action="store_true")
     parser.add_argument("--ocrmypdf", action="store_true", help="add OCRmyPDF (.venv-bench)")
     parser.add_argument("--engines", default="stock,chartroom", help="of stock,chartroom,ocrmypdf")
