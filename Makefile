@@ -6,13 +6,14 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMPS := .stamps
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core postgresql
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core postgresql chromium chromium-driver
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: run test lint sysdeps venv samples bench clean help
+.PHONY: run scan-samples test lint sysdeps venv samples bench clean help
 
 help:
-	@echo "make run    - set up, then scan sample_scans/ and print a summary per document"
+	@echo "make run    - set up, ingest sample_scans/ into var/demo and serve the web app on localhost"
+	@echo "make scan-samples - scan sample_scans/ and print a summary per document"
 	@echo "make test   - set up, then run lint and the test suite"
 	@echo "make lint   - ruff and mypy"
 	@echo "make samples - regenerate sample_scans/ (deterministic)"
@@ -39,7 +40,9 @@ $(STAMPS)/venv: pyproject.toml | sysdeps
 	@mkdir -p $(STAMPS) && touch $@
 
 run: sysdeps venv
-	$(BIN)/chartroom doctor
+	BIN=$(BIN) tools/run_demo.sh
+
+scan-samples: venv
 	$(BIN)/chartroom scan sample_scans/*.pdf sample_scans/*.tif sample_scans/*.jpg sample_scans/*.png
 
 lint: venv

@@ -60,7 +60,40 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true", help="JSON (JSON Lines for several FILEs)")
     extract.set_defaults(func=_lazy("chartroom.extract_command", "run_extract"))
     _add_intake_commands(sub)
+    _add_search_commands(sub)
+    _lazy_web_commands(sub)
     return parser
+
+
+def _add_search_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """search and reindex (docs/search.md)."""
+    module = "chartroom.search_command"
+    search = sub.add_parser(
+        "search",
+        help='search the archive (words, "phrases", patient:, type:, dx:, date:, filed:)',
+        description="Search the archive with the clerk query language (docs/search.md).",
+    )
+    search.add_argument("query", nargs="*", metavar="QUERY")
+    search.add_argument("--json", action="store_true", help="the results as one JSON object")
+    search.add_argument("--page", type=int, default=1, metavar="N", help="page of results")
+    search.add_argument("--sort", choices=("relevance", "date"), default="relevance")
+    search.add_argument("--boxes", action="store_true", help="boxes of the hit words (viewer)")
+    search.add_argument(
+        "--like", type=int, metavar="DOCUMENT_ID", help="documents like this one instead"
+    )
+    search.set_defaults(func=_lazy(module, "run_search"))
+
+    reindex = sub.add_parser(
+        "reindex",
+        help="rebuild the search index from the records (resumable)",
+        description=(
+            "Rebuild the search index from the system of record in chunks (an interrupted run"
+            " resumes), swap it in, then apply the journal. --journal applies the journal only."
+        ),
+    )
+    reindex.add_argument("--journal", action="store_true", help="apply pending changes only")
+    reindex.add_argument("--json", action="store_true", help="the counts as one JSON object")
+    reindex.set_defaults(func=_lazy(module, "run_reindex"))
 
 
 def _add_intake_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -114,6 +147,13 @@ def _add_intake_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     imp.add_argument("file", type=Path, metavar="FILE")
     imp.add_argument("--json", action="store_true", help="the counts as one JSON object")
     imp.set_defaults(func=_lazy(module, "run_patients_import"))
+
+
+def _lazy_web_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """serve and users (docs/web.md); the web app itself is imported only when they run."""
+    from chartroom.web_command import add_commands
+
+    add_commands(sub)
 
 
 def _lazy(module: str, name: str) -> Command:

@@ -183,8 +183,43 @@ class IntakeBusy(ChartroomError):
 class CheckFailed(ChartroomError):
     exit_code = 90
     hint = (
-        "The database and the stored files disagree; see the report above"
-        " (docs/ingest.md explains each finding)"
+        "The database, the stored files or the search index disagree; see the report above"
+        " (docs/ingest.md explains each finding; `chartroom reindex` repairs the index)"
+    )
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+class QueryError(ChartroomError):
+    exit_code = 91
+    hint = 'See docs/search.md for the query language (words, "phrases", field:value, AND/OR/NOT)'
+
+
+class IndexUnavailable(ChartroomError):
+    exit_code = 92
+    hint = (
+        "The search index is missing, damaged or from another version; run `chartroom reindex`"
+        " (the records are safe: the index is rebuilt from them)"
+    )
+
+
+class IndexBusy(ChartroomError):
+    exit_code = 93
+    hint = (
+        "Another process is writing the search index; wait for it to finish and run again"
+        " (pending changes stay in the journal meanwhile)"
+    )
+
+
+# --- web app ------------------------------------------------------------------------------
+
+
+class AuditUnavailable(ChartroomError):
+    exit_code = 94
+    hint = (
+        "The audit log could not be written, so the access was refused; check the database"
+        " (`chartroom check`) and the disk holding CHARTROOM_HOME"
     )
 
 

@@ -19,11 +19,13 @@ from types import FrameType
 from chartroom.errors import ChartroomError, CheckFailed, all_error_types
 from chartroom.settings import Settings
 from indexer.bulk import Missing, run_bulk
-from indexer.check import check_store
+from indexer.check import audit_lines, check_audit, check_index, check_store
 from indexer.folders import display
 from indexer.ingest import Done
 from indexer.intake import WatchService, stop_on_signals
 from indexer.lock import IntakeLock
+from indexer.search_index import SearchIndex
+from records.access import AccessStore
 from records.patients_import import import_patients
 from records.store import RecordStore
 from records.types import Outcome
@@ -203,12 +205,31 @@ def _stop_flag() -> Iterator[list[bool]]:
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
     with RecordStore(settings) as store:
         report = check_store(store, store.blobs)
+        index = check_index(store, SearchIndex.for_settings(settings))
+    access = AccessStore(settings)
+    try:
+        audit_rows, audit_problems = check_audit(access)
+    finally:
+        access.close()
+    ok = report.ok(args.strict) and index.ok() and not audit_problems
     if args.json:
-        print(json.dumps(report.as_json(args.strict)))
+        audit_json = {"rows": audit_rows, "problems": audit_problems}
+        print(
+            json.dumps(
+                {
+                    **report.as_json(args.strict),
+                    "ok": ok,
+                    "index": index.as_json(),
+                    "audit": audit_json,
+                }
+            )
+        )
     else:
-        print("\n".join(report.lines(args.strict)))
-    if not report.ok(args.strict):
-        failure = CheckFailed("the database and the stored files disagree")
+        lines = report.lines(args.strict)
+        audit = audit_lines(audit_rows, audit_problems)
+        print("\n".join([*lines[:-1], *index.lines(), *audit, "ok" if ok else "FAILED"]))
+    if not ok:
+        failure = CheckFailed("the database, the stored files and the search index disagree")
         if not args.json:
             print(f"chartroom: {failure.type_name}: {failure}", file=sys.stderr)
         return failure.exit_code

@@ -6,6 +6,8 @@ Problems (the check fails):
 Warnings (reported; fail only with `strict`):
 - unreferenced: a blob no stored file refers to. Harmless: the copy of a file whose scan failed,
   or of a file that was copied in just before a crash (the next run reuses it).
+And the search index against the database (`check_index`): every document indexed with its page
+count, type, patient and filing status, nothing indexed that the database no longer holds.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from chartroom.errors import ChartroomError
+from indexer.search_index import SearchIndex
 from records.blobs import BlobStore
 from records.types import StoredDocument
 
@@ -24,7 +28,7 @@ log = logging.getLogger(__name__)
 class CheckSource(Protocol):
     def iter_stored_shas(self) -> Iterator[str]: ...
 
-    def iter_documents(self) -> Iterator[StoredDocument]: ...
+    def iter_documents(self, after_id: int = 0) -> Iterator[StoredDocument]: ...
 
 
 @dataclass
@@ -93,3 +97,115 @@ def check_store(source: CheckSource, blobs: BlobStore) -> CheckReport:
         len(report.unreferenced),
     )
     return report
+
+
+# --- the search index against the database ----------------------------------------------
+
+
+class IndexCheckSource(Protocol):
+    def iter_documents(self, after_id: int = 0) -> Iterator[StoredDocument]: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+
+@dataclass
+class IndexCheckReport:
+    """Does the search index hold every document as the database has it?"""
+
+    unavailable: str = ""  # why the index cannot be read ("" when it can)
+    documents: int = 0  # in the database
+    indexed: int = 0  # documents in the index
+    pending: int = 0  # journal rows not yet applied (they explain differences)
+    missing: list[int] = field(default_factory=list)  # in the database, not in the index
+    stale: list[int] = field(default_factory=list)  # in the index, no longer in the database
+    differ: list[int] = field(default_factory=list)  # pages, type, patient or filing differ
+
+    def ok(self) -> bool:
+        return not (self.unavailable or self.missing or self.stale or self.differ)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "ok": self.ok(),
+            "unavailable": self.unavailable,
+            "documents": self.documents,
+            "indexed": self.indexed,
+            "pending": self.pending,
+            "missing": self.missing,
+            "stale": self.stale,
+            "differ": self.differ,
+        }
+
+    def lines(self) -> list[str]:
+        if self.unavailable:
+            return [f"INDEX UNAVAILABLE: {self.unavailable}; run `chartroom reindex`"]
+        out = [f"index: {self.indexed} of {self.documents} documents, {self.pending} pending"]
+        for label, ids, what in (
+            ("INDEX MISSING", self.missing, "in the database, not in the search index"),
+            ("INDEX STALE", self.stale, "in the search index, not in the database"),
+            ("INDEX DIFFERS", self.differ, "pages, type, patient or filing differ"),
+        ):
+            out.extend(f"{label} document {i}: {what}" for i in ids)
+        if not self.ok():
+            out.append("run `chartroom reindex --journal` (or `chartroom reindex`) to repair")
+        return out
+
+
+def check_index(source: IndexCheckSource, index: SearchIndex) -> IndexCheckReport:
+    """Compare every document in the database with what the search index holds for it."""
+    report = IndexCheckReport()
+    report.pending = source.counts().get("index_pending", 0)
+    reason = index.needs_rebuild()
+    if reason:
+        report.unavailable = reason
+        return report
+    try:
+        with index.reader() as reader:
+            indexed = reader.documents()
+    except ChartroomError as exc:
+        report.unavailable = exc.message
+        return report
+    report.indexed = len(indexed)
+    seen: set[int] = set()
+    for document in source.iter_documents():
+        report.documents += 1
+        seen.add(document.id)
+        entry = indexed.get(document.id)
+        if entry is None:
+            report.missing.append(document.id)
+        elif (
+            entry.pages != document.page_count
+            or entry.document_type != document.document_type
+            or entry.filed != (document.status == "filed")
+            or entry.patient_id != document.patient_id
+        ):
+            report.differ.append(document.id)
+    report.stale = sorted(set(indexed) - seen)
+    log.info(
+        "check index: %d documents, %d missing, %d stale, %d differ, %d pending",
+        report.documents,
+        len(report.missing),
+        len(report.stale),
+        len(report.differ),
+        report.pending,
+    )
+    return report
+
+
+# --- the audit log's hash chain -----------------------------------------------------------
+
+
+class AuditCheckSource(Protocol):
+    def verify_audit(self) -> tuple[int, list[str]]: ...
+
+
+def check_audit(source: AuditCheckSource) -> tuple[int, list[str]]:
+    """(rows, problems): the web app's audit log recomputed row by row (records/audit_log.py)."""
+    rows, problems = source.verify_audit()
+    log.info("check audit: %d rows, %d problems", rows, len(problems))
+    return rows, problems
+
+
+def audit_lines(rows: int, problems: list[str]) -> list[str]:
+    if not problems:
+        return [f"audit log: {rows} rows, hash chain intact"]
+    return [f"AUDIT LOG TAMPERED: {p}" for p in problems]

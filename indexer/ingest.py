@@ -6,7 +6,9 @@ that outcome and only finish it (move it, in watch mode); if a stored document h
 SHA-256, record a duplicate; else OCR the stored copy (pages in worker processes through
 `scanner.pipeline.scan_many`, one window of pages across files), run the NLP step on each
 document segment and decide its filing, and record the file and its documents in ONE transaction
-(`RecordStore.save_stored`). Only then is the file finished (watch mode: moved to archive/).
+(`RecordStore.save_stored`), then apply the search index's journal (indexer/journal.py; a busy
+or broken index leaves the changes queued). Only then is the file finished (watch mode: moved
+to archive/).
 The database is written by this process only; the NLP model is loaded once, on first need.
 
 Transient failures (StorageFull, DatabaseBusy) record nothing and leave the file where it is:
@@ -37,6 +39,7 @@ from chartroom.errors import (
 from chartroom.settings import Settings
 from indexer.filing import decide_filing
 from indexer.folders import key_text
+from indexer.journal import sync_index
 from models import Extractor
 from records.blobs import BlobStore
 from records.types import (
@@ -270,6 +273,7 @@ class Ingestor:
                 documents = self.documents(outcome.document)
                 result = self.store.save_stored(source, documents)
                 log.info("intake %s: stored documents %s", source.sha256[:12], result.document_ids)
+                self.sync_index()
                 done = self._finished(item, result, pages=pages)
         except Exception as exc:
             done = self._failure(item, source, exc)
@@ -290,6 +294,14 @@ class Ingestor:
         except Exception as exc:
             return self._failure(item, source, exc)
         return self._finished(item, result)
+
+    def sync_index(self) -> None:
+        """Apply the index journal after a commit. A busy or broken index leaves the changes
+        waiting in the journal; nothing about it fails the intake."""
+        try:
+            sync_index(self.settings, self.store)
+        except Exception as exc:
+            log.warning("index journal not applied: %s", type(exc).__name__)
 
     def documents(self, scanned: ScannedDocument) -> list[NewDocument]:
         """The documents of one scanned file: NLP and filing per segment."""

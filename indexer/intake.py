@@ -6,7 +6,8 @@ only wake the loop early. A file is taken once its size, mtime and ctime have no
 `settings.stable_seconds`; temporary, partial and hidden files are never taken (folders.IGNORED).
 Taken files go through `indexer.ingest.Ingestor`; afterwards each is in archive/ (stored or
 duplicate) or failed/ (with a reason file). A transient failure (full disk, locked database)
-leaves the file in the folder and retries it with exponential backoff.
+leaves the file in the folder and retries it with exponential backoff. While idle, the loop
+also applies index journal rows left waiting (a locked index, filing done in the web app).
 """
 
 from __future__ import annotations
@@ -197,6 +198,7 @@ class WatchService:
                 continue
             if self.once and all(p in attempted for p in current):
                 return
+            self.ingestor.sync_index()  # idle: changes left waiting (index locked, web filing)
             self.wake.wait(self._timeout(now))
 
     def _due(self, path: Path, now: float) -> bool:

@@ -14,6 +14,8 @@ from records.schema import Document, EventRow, Finding, Intake, OutboxRow, Page,
 from records.types import (
     DocumentStatus,
     Event,
+    IndexDocument,
+    IndexPage,
     OutboxItem,
     Outcome,
     StoredDocument,
@@ -146,3 +148,65 @@ def outbox_done(session: Session, ids: Sequence[int]) -> int:
         .values(done_at=utcnow())
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def documents_for_index(
+    session: Session, ids: Sequence[int] | None, after_id: int, limit: int
+) -> list[IndexDocument]:
+    """Documents with their page texts, date and diagnosis findings and patient, in 4 queries:
+    the listed `ids` (missing ones are left out), or the next `limit` by id after `after_id`."""
+    query = select(Document).order_by(Document.id)
+    if ids is not None:
+        query = query.where(Document.id.in_(list(ids)))
+    else:
+        query = query.where(Document.id > after_id).limit(max(0, limit))
+    documents = list(session.scalars(query))
+    if not documents:
+        return []
+    wanted = [d.id for d in documents]
+    pages: dict[int, list[IndexPage]] = {d: [] for d in wanted}
+    for document_id, number, text, low, source in session.execute(
+        select(Page.document_id, Page.number, Page.ocr_text, Page.low_confidence, Page.text_source)
+        .where(Page.document_id.in_(wanted))
+        .order_by(Page.document_id, Page.number)
+    ):
+        pages[document_id].append(IndexPage(number, text, bool(low), source))
+    dates: dict[int, list[tuple[str, str]]] = {d: [] for d in wanted}
+    diagnoses: dict[int, list[tuple[str, str, str, str]]] = {d: [] for d in wanted}
+    for row in session.execute(
+        select(
+            Finding.document_id,
+            Finding.kind,
+            Finding.code,
+            Finding.assertion,
+            Finding.text,
+            Finding.description,
+            Finding.value,
+            Finding.role,
+        )
+        .where(Finding.document_id.in_(wanted), Finding.kind.in_(("date", "diagnosis")))
+        .order_by(Finding.id)
+    ):
+        if row.kind == "date":
+            dates[row.document_id].append((row.role, row.value))
+        else:
+            diagnoses[row.document_id].append((row.code, row.assertion, row.text, row.description))
+    patient_ids = {d.patient_id for d in documents if d.patient_id is not None}
+    patients = (
+        {
+            p.id: convert.patient_record(p)
+            for p in session.scalars(select(Patient).where(Patient.id.in_(patient_ids)))
+        }
+        if patient_ids
+        else {}
+    )
+    return [
+        IndexDocument(
+            convert.stored_document(d),
+            tuple(pages[d.id]),
+            tuple(dates[d.id]),
+            tuple(diagnoses[d.id]),
+            patients.get(d.patient_id) if d.patient_id is not None else None,
+        )
+        for d in documents
+    ]

@@ -245,3 +245,7 @@ class OutboxRow(Base):
             postgresql_where=text("done_at IS NULL"),
         ),
     )
+
+
+# The web app's tables (users, sessions, audit log...) share this metadata; see access_schema.
+from records import access_schema as _access_schema  # noqa: E402, F401

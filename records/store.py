@@ -30,6 +30,7 @@ from records.schema import Intake, Patient
 from records.types import (
     Event,
     ImportSummary,
+    IndexDocument,
     IngestResult,
     NewDocument,
     OutboxItem,
@@ -237,9 +238,10 @@ class RecordStore:
         """The document's findings as the `models.types.Findings` it was stored with."""
         return self._run(lambda s: queries.findings_object(s, document_id), what="findings")
 
-    def iter_documents(self) -> Iterator[StoredDocument]:
-        """Every document, by id, read in pages (no transaction stays open between pages)."""
-        after = 0
+    def iter_documents(self, after_id: int = 0) -> Iterator[StoredDocument]:
+        """Every document with an id above `after_id`, by id, read in pages (no transaction
+        stays open between pages; `after_id` resumes an interrupted pass)."""
+        after = after_id
         while True:
             batch = self._run(
                 partial(queries.documents_after, after_id=after, batch=PAGE), what="docs"
@@ -265,3 +267,12 @@ class RecordStore:
     def index_outbox_done(self, ids: Sequence[int]) -> int:
         """Mark outbox items as applied; returns how many were pending."""
         return self._write(lambda s: queries.outbox_done(s, ids), what="outbox_done")
+
+    def documents_for_index(
+        self, ids: Sequence[int] | None = None, after_id: int = 0, limit: int = PAGE
+    ) -> list[IndexDocument]:
+        """What the search index needs of documents, in bulk: the listed `ids`, or the next
+        `limit` documents by id after `after_id` (page texts, dates, diagnoses, patient)."""
+        return self._run(
+            lambda s: queries.documents_for_index(s, ids, after_id, limit), what="for_index"
+        )

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -191,6 +191,27 @@ class OutboxItem:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class IndexPage:
+    """A page as the search index needs it (text, no words or images)."""
+
+    number: int
+    text: str
+    low_confidence: bool
+    text_source: str
+
+
+@dataclass(frozen=True)
+class IndexDocument:
+    """A document as the search index needs it, read in bulk (`documents_for_index`)."""
+
+    document: StoredDocument
+    pages: tuple[IndexPage, ...]
+    dates: tuple[tuple[str, str], ...]  # (role, ISO date) of the date findings, in stored order
+    diagnoses: tuple[tuple[str, str, str, str], ...]  # (code, assertion, text, description)
+    patient: PatientRecord | None
+
+
 class PatientDirectory(Protocol):
     """What the filing rules need to look patients up (implemented by RecordStore)."""
 
@@ -218,3 +239,13 @@ class RecordStoreAPI(PatientDirectory, Protocol):
     def events(self, document_id: int | None = None) -> list[Event]: ...
     # consistency
     def iter_stored_shas(self) -> Iterator[str]: ...
+    # the search index's journal (indexer/journal.py reads documents and drains the outbox)
+    def document_pages(self, document_id: int) -> list[StoredPage]: ...
+    def findings(self, document_id: int) -> Findings: ...
+    def patient(self, patient_id: int) -> PatientRecord | None: ...
+    def iter_documents(self, after_id: int = 0) -> Iterator[StoredDocument]: ...
+    def index_outbox(self, limit: int = 500) -> list[OutboxItem]: ...
+    def index_outbox_done(self, ids: Sequence[int]) -> int: ...
+    def documents_for_index(
+        self, ids: Sequence[int] | None = None, after_id: int = 0, limit: int = 500
+    ) -> list[IndexDocument]: ...

@@ -47,7 +47,7 @@ def test_plain_postgresql_urls_use_psycopg(pg_settings: Settings) -> None:
     plain = pg_settings.database_url.replace("postgresql+psycopg://", "postgresql://")
     with RecordStore(pg_settings.with_(database_url=plain)) as store:
         assert store.dialect == "postgresql"
-        assert store.schema_revision() == "0001"
+        assert store.schema_revision() == "0002"
 
 
 def test_events_refuse_update_delete_and_truncate(pg_store: RecordStore) -> None:
@@ -80,7 +80,7 @@ def test_concurrent_first_opens_migrate_once(pg_settings: Settings) -> None:
         t.join()
     assert errors == []
     with RecordStore(pg_settings) as store:
-        assert store.schema_revision() == "0001"
+        assert store.schema_revision() == "0002"
         assert store.save_failed(failed_source("k"), "OcrError", "x").outcome == Outcome.FAILED
 
 

@@ -138,11 +138,11 @@ def test_migrations_create_the_schema_from_nothing_and_are_idempotent(
     settings_for: Settings,
 ) -> None:
     with RecordStore(settings_for) as s:
-        assert s.schema_revision() == "0001"
+        assert s.schema_revision() == "0002"
         s.migrate()
         s.migrate()
     with RecordStore(settings_for) as s:  # reopening migrates again: nothing to do
-        assert s.schema_revision() == "0001"
+        assert s.schema_revision() == "0002"
         assert s.counts()["documents"] == 0
     engine = raw_engine(settings_for)
     with engine.connect() as conn:
@@ -439,3 +439,29 @@ def test_bad_database_urls_are_chartroom_errors(settings: Settings) -> None:
     with pytest.raises(DatabaseError) as info:  # nothing listens on port 1
         RecordStore(settings.with_(database_url="postgresql://u:secret@127.0.0.1:1/x"))
     assert "secret" not in str(info.value)
+
+
+def test_documents_for_index_reads_in_bulk_and_resumes_by_id(store: RecordStore) -> None:
+    first_patient, _ = add_patients(store)
+    ids = []
+    for n in range(3):
+        pages = (page(1, f"diabetes note {n}"), page(2, "second page"))
+        result = store.save_stored(
+            source(key=f"k{n}", sha=f"{n:064x}"),
+            [new_document(pages, patient_id=first_patient if n != 1 else None)],
+        )
+        ids.extend(result.document_ids)
+    assert [d.id for d in store.iter_documents(after_id=ids[0])] == ids[1:]
+    batch = store.documents_for_index(after_id=ids[0], limit=1)
+    assert [b.document.id for b in batch] == [ids[1]]
+    (unfiled,) = batch
+    assert unfiled.patient is None and [p.number for p in unfiled.pages] == [1, 2]
+    assert unfiled.pages[0].text == "diabetes note 1" and unfiled.pages[0].text_source == "ocr"
+    assert unfiled.dates == (("admission", "2024-03-04"),)
+    assert unfiled.diagnoses == (
+        ("E11.9", "negated", "diabetes", "Type 2 diabetes mellitus without complications"),
+    )
+    chosen = store.documents_for_index(ids=[ids[2], 999_999])
+    assert [c.document.id for c in chosen] == [ids[2]]
+    assert chosen[0].patient is not None and chosen[0].patient.mrn == "00123456"
+    assert store.documents_for_index(after_id=ids[-1]) == []

@@ -1,0 +1,294 @@
+"""Search at archive scale: a synthetic archive of N pages (default 100,000) of chart text.
+
+    .venv/bin/python bench/search_scale.py [--pages N] [--home DIR] [--rounds R]
+
+1. fills a fresh system of record (SQLite, through RecordStore.save_stored) with generated
+   documents: 1-6 pages each of ~300 words of chart prose, 2,000 patients, dates 2015-2024,
+   ICD-10-CM diagnoses with assertions, ~10% unfiled (no OCR, no NLP: a seeded generator);
+2. rebuilds the index from it with `chartroom reindex`'s code (indexer/reindex.py) in a child
+   process: build rate (pages/s), rebuild time, the child's peak memory (ru_maxrss), index size;
+3. runs a fixed mix of word, phrase, field, code-prefix, date-range and faceted queries (every
+   query also computes all four facets) in one process on one core: median and p95 latency of
+   `Search.search` (parse, match, rank, facets, snippets), after one warm-up round.
+
+Goals (issue 5): p95 < 100 ms, median < 30 ms at 100,000 pages; build >= 300 pages/s; rebuild
+peak memory < 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from _search_corpus import (  # noqa: E402
+    DIAGNOSES,
+    GIVEN,
+    SURNAMES,
+    TYPES,
+    long_tail,
+    page_text,
+)
+
+from chartroom.settings import Settings  # noqa: E402
+
+
+def populate(settings: Settings, pages: int, seed: int = 7) -> tuple[int, int, float]:
+    """Fill the store with about `pages` pages; returns (documents, pages, seconds)."""
+    from models.types import (
+        Assertion,
+        DateMention,
+        DateRole,
+        Diagnosis,
+        DocumentType,
+        DocumentTypeGuess,
+        Findings,
+    )
+    from records.store import RecordStore
+    from records.types import FilingDecision, NewDocument, PatientRecord, SourceFile
+    from scanner.types import CleanupRecord, ScannedPage
+
+    rng = random.Random(seed)
+    tail = long_tail(rng)
+    started = time.perf_counter()
+    documents = made = 0
+    with RecordStore(settings) as store:
+        roster = [
+            PatientRecord(
+                f"{10_000_000 + i:08d}",
+                rng.choice(SURNAMES) + ("" if i < 14 else f"{i}"),
+                rng.choice(GIVEN),
+                date(1930, 1, 1) + timedelta(days=rng.randint(0, 27000)),
+                rng.choice("FM"),
+            )
+            for i in range(2000)
+        ]
+        store.upsert_patients(roster)
+        ids = [p.id for p in (store.patient_by_mrn(r.mrn) for r in roster[:2000]) if p and p.id]
+        batch_no = 0
+        while made < pages:
+            docs: list[NewDocument] = []
+            for _ in range(20):
+                if made >= pages:
+                    break
+                n = min(pages - made, rng.choice([1, 1, 2, 2, 3, 4, 6]))
+                doc_type = rng.choice(TYPES)
+                dxs = rng.sample(DIAGNOSES, rng.randint(1, 4))
+                day = date(2015, 1, 1) + timedelta(days=rng.randint(0, 3650))
+                scanned = tuple(
+                    ScannedPage(
+                        k + 1,
+                        2550,
+                        3300,
+                        300,
+                        page_text(rng, doc_type, dxs, 290, tail),
+                        91.0,
+                        False,
+                        rng.random() < 0.03,
+                        CleanupRecord(),
+                    )
+                    for k in range(n)
+                )
+                dates = [DateMention("d", 0, 1, day.isoformat(), DateRole.SERVICE)]
+                if doc_type == "discharge_summary":
+                    dates = [
+                        DateMention("a", 0, 1, day.isoformat(), DateRole.ADMISSION),
+                        DateMention(
+                            "d",
+                            0,
+                            1,
+                            (day + timedelta(days=rng.randint(1, 9))).isoformat(),
+                            DateRole.DISCHARGE,
+                        ),
+                    ]
+                diagnoses = tuple(
+                    Diagnosis(
+                        t,
+                        0,
+                        len(t),
+                        c,
+                        t,
+                        rng.choice([Assertion.AFFIRMED] * 4 + [Assertion.NEGATED]),
+                        "",
+                        "2026-04",
+                    )
+                    for c, t in dxs
+                )
+                findings = Findings(
+                    diagnoses, tuple(dates), (), DocumentTypeGuess(DocumentType(doc_type), 0.9)
+                )
+                pid = rng.choice(ids) if rng.random() > 0.1 else None
+                decision = FilingDecision(pid, "barcode" if pid else "", 0.9)
+                docs.append(NewDocument(scanned, findings, decision))
+                made += n
+                documents += 1
+            batch_no += 1
+            sha = hashlib.sha256(f"bench-{seed}-{batch_no}".encode()).hexdigest()
+            store.save_stored(SourceFile(b"batch.pdf", f"bench:{batch_no}", sha, 1, "pdf"), docs)
+        # the journal is rebuilt from scratch below: mark it applied
+        while items := store.index_outbox(limit=5000):
+            store.index_outbox_done([i.id for i in items])
+    return documents, made, time.perf_counter() - started
+
+
+def rebuild_child(home: str) -> None:
+    from indexer.reindex import reindex
+    from records.store import RecordStore
+
+    settings = Settings.from_env({}, home=Path(home), workers=1)
+    with RecordStore(settings) as store:
+        report = reindex(settings, store)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "pages": report.pages,
+                "documents": report.documents,
+                "seconds": report.seconds,
+                "peak_rss_mb": rss_mb,
+            }
+        )
+    )
+
+
+def queries(settings: Settings) -> list[str]:
+    from records.store import RecordStore
+
+    with RecordStore(settings) as store:
+        mrn = store.patient(1).mrn if store.patient(1) else "10000000"  # type: ignore[union-attr]
+    return [
+        "furosemide",
+        "pneumonia",
+        "epilepsy",
+        "cardiomegaly",
+        "heart failure",
+        '"shortness of breath"',
+        '"spiculated mass"',
+        '"invasive ductal carcinoma"',
+        f"patient:{mrn}",
+        "patient:tallowmere",
+        "type:discharge_summary",
+        "type:pathology_report",
+        "dx:I50",
+        "dx:C50",
+        "dx:E11.*",
+        'dx:"breast"',
+        "date:2019-01-01..2019-06-30",
+        "admitted:2020-03",
+        "date:2017",
+        "dx:C50 date:2019",
+        "type:discharge_summary dx:I50 date:2020",
+        "pneumonia filed:no",
+        "apixaban AND dx:I48",
+        "sepsis NOT dx:A41.9",
+        "cellulitis OR appendicitis",
+        "tamoxifen~",
+        "echocardiog*",
+    ]
+
+
+def run_queries(settings: Settings, rounds: int) -> dict[str, float]:
+    from indexer.search import Search
+
+    mix = queries(settings)
+    latencies: list[float] = []
+    totals: dict[str, int] = {}
+    with Search(settings) as search:
+        opened = time.perf_counter()
+        search.reader()
+        open_seconds = time.perf_counter() - opened
+        for q in mix:  # warm-up round (caches of the columns and the stemmer)
+            totals[q] = search.search(q).total
+        for _ in range(rounds):
+            for q in mix:
+                t = time.perf_counter()
+                search.search(q, sort="date" if "date:" in q else "relevance")
+                latencies.append(time.perf_counter() - t)
+    latencies.sort()
+    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+    print("# per-query hits:", json.dumps(totals))
+    return {
+        "median_ms": statistics.median(latencies) * 1000,
+        "p95_ms": p95 * 1000,
+        "max_ms": latencies[-1] * 1000,
+        "queries": len(latencies),
+        "open_ms": open_seconds * 1000,
+    }
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--home", type=Path, help="data folder (default: a temporary one)")
+    parser.add_argument("--rebuild-child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rebuild_child:
+        rebuild_child(args.rebuild_child)
+        return 0
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    home = args.home or Path(tempfile.mkdtemp(prefix="chartroom-bench-"))
+    settings = Settings.from_env({}, home=home, workers=1)
+    print(f"# search_scale {args.pages} pages, home {home}")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(f"# python {platform.python_version()}, {os.cpu_count()} cores, load {load}, {when}")
+    documents, pages, seconds = populate(settings, args.pages)
+    rate = pages / seconds
+    print(f"store: {documents} documents, {pages} pages in {seconds:.0f}s ({rate:.0f} pages/s)")
+    child = subprocess.run(
+        [sys.executable, __file__, "--rebuild-child", str(home)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+    )
+    rebuild = json.loads(child.stdout.strip().splitlines()[-1])
+    size = dir_size(settings.index_dir)
+    print(
+        f"rebuild: {rebuild['pages']} pages in {rebuild['seconds']:.0f}s = "
+        f"{rebuild['pages'] / rebuild['seconds']:.0f} pages/s; "
+        f"peak RSS {rebuild['peak_rss_mb']:.0f} MB; "
+        f"index {size / 1e6:.0f} MB ({size / max(1, pages) / 1024:.1f} KiB/page)"
+    )
+    lat = run_queries(settings, args.rounds)
+    print(
+        f"queries: {lat['queries']} timed, median {lat['median_ms']:.1f} ms, p95 "
+        f"{lat['p95_ms']:.1f} ms, max {lat['max_ms']:.1f} ms "
+        f"(index opened in {lat['open_ms']:.0f} ms)"
+    )
+    print(
+        json.dumps(
+            {
+                "pages": pages,
+                "documents": documents,
+                "store_seconds": seconds,
+                "rebuild": rebuild,
+                "index_bytes": size,
+                "latency": lat,
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""Reading the search index: one point-in-time Whoosh searcher, queries, facets, more-like-this.
+
+Used through `SearchIndex.reader()`; indexer/search.py turns the raw results into typed hits.
+Facet counts come from per-searcher column caches (document type, year, diagnosis chapter,
+filing status) over exactly the documents the (restricted) query matched. Any failure while
+reading the segments is reported as IndexUnavailable, never as a library exception.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+from chartroom.errors import ChartroomError, IndexUnavailable
+from indexer import query as q
+from indexer.index_query import (
+    HitTerms,
+    Restriction,
+    has_phrase,
+    hit_terms,
+    restrict,
+    translate,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+FACETS = {"document_type": "type", "year": "year", "filed": "filed"}
+CATEGORY_COLUMN = "dx_category_col"
+
+
+@dataclass(frozen=True)
+class RawHit:
+    docnum: int
+    score: float
+    stored: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RawResults:
+    total: int
+    hits: list[RawHit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    terms: HitTerms = field(default_factory=lambda: HitTerms(frozenset(), frozenset()))
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """What the index says about one document (for `chartroom check`)."""
+
+    pages: int
+    document_type: str
+    filed: bool
+    patient_id: int | None
+
+
+@contextmanager
+def _reading(what: str) -> Iterator[None]:
+    try:
+        yield
+    except ChartroomError:
+        raise
+    except Exception as exc:
+        log.warning("index %s failed: %s", what, type(exc).__name__)
+        raise IndexUnavailable("the search index cannot be read (damaged)") from exc
+
+
+def _cache_field_lengths(searcher: Searcher) -> None:
+    """Serve BM25's per-document field lengths from lists loaded once per field and segment.
+
+    Whoosh reads them through a column reader for every scored document; that lookup was half
+    the cost of ranking a common word.
+    """
+    table = [byte_to_length(b) for b in range(256)]
+    for segment, _ in searcher.reader().leaf_readers():
+        perdoc = getattr(segment, "_perdoc", None)
+        if perdoc is None or not hasattr(perdoc, "_cached_reader"):
+            continue
+        cache: dict[str, list[int] | None] = {}
+
+        def lengths(
+            docnum: int,
+            fieldname: str,
+            default: int = 0,
+            perdoc: Any = perdoc,
+            cache: dict[str, list[int] | None] = cache,
+        ) -> int:
+            if fieldname not in cache:
+                column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+                cache[fieldname] = None if column is None else [table[b] for b in column]
+            values = cache[fieldname]
+            if values is None or not 0 <= docnum < len(values):
+                return default
+            return values[docnum] or default
+
+        segment.doc_field_length = lengths
+
+
+class IndexReader:
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self._columns: dict[str, list[Any]] = {}
+        _cache_field_lengths(searcher)
+
+    def _column(self, name: str) -> list[Any]:
+        if name not in self._columns:
+            self._columns[name] = list(self.searcher.reader().column_reader(name))
+        return self._columns[name]
+
+    def check(self) -> None:
+        """Touch every segment's files (raises IndexUnavailable when one is unreadable)."""
+        with _reading("check"):
+            reader = self.searcher.reader()
+            count = reader.doc_count()
+            if count:
+                for name in ("document_id", *FACETS.values(), CATEGORY_COLUMN):
+                    self._column(name)
+                for docnum in reader.all_doc_ids():
+                    reader.stored_fields(docnum)
+                    break
+                list(reader.field_terms("type"))  # the term dictionary; postings are read
+                # by the queries themselves, where a failure is IndexUnavailable too
+
+    def doc_count(self) -> int:
+        with _reading("count"):
+            return int(self.searcher.doc_count())
+
+    # --- queries -------------------------------------------------------------------------
+
+    def run(
+        self,
+        node: q.Node,
+        *,
+        restriction: Restriction | None = None,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 20,
+        facets: bool = True,
+    ) -> RawResults:
+        user_query = translate(node)
+        full = restrict(user_query, restriction)
+        with _reading("search"):
+            terms = hit_terms(user_query.existing_terms(self.searcher.reader(), expand=True))
+            docnums = list(self.searcher.docs_for_query(full))
+            if sort == "date":
+                dates = self._column("sort_date")
+                docnums.sort(key=lambda d: (-dates[d], d))
+                page = docnums[offset : offset + limit]
+                hits = [RawHit(d, 0.0, self.searcher.stored_fields(d)) for d in page]
+            elif has_phrase(node) and docnums:
+                # rank the exact matches by the phrase words: no second positional pass
+                ranking = translate(node, loose=True)
+                if isinstance(ranking, wq.NullQuery.__class__):
+                    ranking = full
+                results = self.searcher.search(ranking, limit=offset + limit, filter=set(docnums))
+                hits = [
+                    RawHit(hit.docnum, float(hit.score), hit.fields())
+                    for hit in results[offset : offset + limit]
+                ]
+            else:
+                results = self.searcher.search(full, limit=offset + limit)
+                hits = [
+                    RawHit(hit.docnum, float(hit.score), hit.fields())
+                    for hit in results[offset : offset + limit]
+                ]
+            counts = self._facets(docnums) if facets else {}
+        return RawResults(len(docnums), hits, counts, terms)
+
+    def _facets(self, docnums: list[int]) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for name, column in FACETS.items():
+            values = self._column(column)
+            counts = Counter(map(values.__getitem__, docnums))
+            out[name] = {(k or "unknown"): v for k, v in counts.most_common()}
+        categories = self._column(CATEGORY_COLUMN)
+        counter: Counter[str] = Counter()
+        for joined in Counter(map(categories.__getitem__, docnums)).items():
+            value, n = joined
+            for category in value.decode("utf-8").split("|") if value else ():
+                counter[category] += n
+        out["diagnosis_category"] = dict(counter.most_common())
+        return out
+
+    def more_like(
+        self, document_id: int, *, restriction: Restriction | None = None, limit: int = 10
+    ) -> RawResults:
+        """Pages of other documents most like `document_id`'s text (best page per document)."""
+        with _reading("more-like-this"):
+            pages = list(self.searcher.document_numbers(document_id=str(document_id)))
+            if not pages:
+                return RawResults(0, [])
+            first = self.searcher.stored_fields(pages[0])
+            patient = int(first["patient_id"]) if first.get("patient_id") else None
+            if restriction is not None and not restriction.allows(document_id, patient):
+                return RawResults(0, [])
+            text = "\n".join(self.searcher.stored_fields(d).get("text", "") for d in pages)
+            keys = self.searcher.key_terms_from_text("text", text, numterms=25)
+            if not keys:
+                return RawResults(0, [])
+            top = max(weight for _, weight in keys)
+            like = wq.Or([wq.Term("text", t, boost=w / top) for t, w in keys])
+            query = wq.AndNot(like, wq.Term("document_id", str(document_id)))
+            full = restrict(query, restriction)
+            results = self.searcher.search(full, limit=limit * 5)
+            seen: set[str] = set()
+            hits: list[RawHit] = []
+            for hit in results:
+                stored = hit.fields()
+                if stored["document_id"] in seen:
+                    continue
+                seen.add(stored["document_id"])
+                hits.append(RawHit(hit.docnum, float(hit.score), stored))
+                if len(hits) >= limit:
+                    break
+            terms = hit_terms([("text", t) for t, _ in keys])
+            return RawResults(len(hits), hits, {}, terms)
+
+    # --- consistency ---------------------------------------------------------------------
+
+    def documents(self) -> dict[int, IndexedDocument]:
+        """Every indexed document with its page count, type, filing status and patient."""
+        with _reading("listing"):
+            reader = self.searcher.reader()
+            ids, types, filed, patients = (
+                self._column(c) for c in ("document_id", "type", "filed", "patient_id")
+            )
+            pages: Counter[int] = Counter()
+            first: dict[int, int] = {}
+            for docnum in reader.all_doc_ids():
+                document_id = int(ids[docnum])
+                pages[document_id] += 1
+                first.setdefault(document_id, docnum)
+            return {
+                d: IndexedDocument(
+                    pages[d],
+                    types[n],
+                    filed[n] == "yes",
+                    int(patients[n]) if patients[n] else None,
+                )
+                for d, n in first.items()
+            }
+
+
+def guarded(fn: Callable[[], T], what: str) -> T:
+    with _reading(what):
+        return fn()

@@ -1,0 +1,178 @@
+"""The index stays in step with the system of record through faults: a deleted or corrupted
+index, a held index lock, an interrupted rebuild, a schema change. Real RecordStore (SQLite).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chartroom.cli import main
+from chartroom.errors import IndexUnavailable
+from chartroom.settings import Settings
+from indexer import search_index
+from indexer.journal import sync_index
+from indexer.reindex import reindex
+from indexer.search import Search
+from indexer.search_index import VERSION_FILE, SearchIndex
+from records.store import RecordStore
+from tests._search_docs import Doc, archive, save
+
+from models.types import DocumentType  # isort: skip
+
+
+@pytest.fixture
+def home(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordStore]:
+    monkeypatch.setenv("CHARTROOM_HOME", str(settings.home))
+    monkeypatch.setenv("CHARTROOM_INDEX_LOCK_TIMEOUT", "0.2")
+    with RecordStore(settings) as store:
+        archive(store)
+        sync_index(settings, store)
+        yield store
+
+
+def _check(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
+    capsys.readouterr()
+    code = main(["check", "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _another(store: RecordStore, key: str) -> int:
+    return save(
+        store, Doc(key, (f"CONSULTATION\nSarcoidosis follow-up {key}.",), DocumentType.CONSULTATION)
+    )
+
+
+def test_a_fresh_index_agrees_with_the_database(
+    home: RecordStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = _check(capsys)
+    assert code == 0 and report["ok"]
+    assert report["index"] == {
+        "ok": True, "unavailable": "", "documents": 5, "indexed": 5, "pending": 0,
+        "missing": [], "stale": [], "differ": [],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("damage", ["deleted", "corrupted", "other_version"])
+def test_a_broken_index_is_reported_intake_goes_on_and_reindex_restores_it(
+    home: RecordStore, settings: Settings, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    folder = settings.index_dir
+    if damage == "deleted":
+        for path in sorted(folder.rglob("*"), reverse=True):
+            path.unlink() if path.is_file() else path.rmdir()
+        folder.rmdir()
+    elif damage == "corrupted":
+        for segment in folder.glob("*.seg"):
+            segment.write_bytes(b"\x00garbage" * 64)
+    else:
+        (folder / VERSION_FILE).write_text(json.dumps({"schema_version": 0}))
+
+    with pytest.raises(IndexUnavailable), Search(settings) as search:
+        search.search("heart")
+    capsys.readouterr()
+    assert main(["search", "--json", "heart"]) == 92
+    assert json.loads(capsys.readouterr().out)["error"]["type"] == "IndexUnavailable"
+
+    new_id = _another(home, "later")  # intake goes on: the change waits in the journal
+    report = sync_index(settings, home)
+    assert report.waiting and home.counts()["index_pending"] == 1
+    code, check = _check(capsys)
+    assert code == 90 and check["index"]["unavailable"]  # type: ignore[index]
+
+    assert main(["reindex"]) == 0
+    assert "6 documents, 7 pages" in capsys.readouterr().out
+    code, check = _check(capsys)
+    assert code == 0 and check["ok"], check
+    assert home.counts()["index_pending"] == 0
+    with Search(settings) as search:
+        assert [h.document_id for h in search.search("sarcoidosis").hits] == [new_id]
+        assert search.search("heart failure").total == 1
+
+
+HOLD_LOCK = """
+import sys
+from whoosh import index
+writer = index.open_dir(sys.argv[1]).writer()
+print("locked", flush=True)
+sys.stdin.read()
+writer.cancel()
+"""
+
+
+def test_a_held_index_lock_leaves_the_change_in_the_journal_until_it_is_free(
+    home: RecordStore, settings: Settings
+) -> None:
+    fast = settings.with_(index_lock_timeout=0.2)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(settings.index_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        new_id = _another(home, "while-locked")
+        report = sync_index(fast, home)
+        assert report.waiting and report.reason == "IndexBusy"
+        assert home.counts()["index_pending"] == 1
+        with Search(fast) as search:  # searching works meanwhile, without the change
+            assert search.search("sarcoidosis").total == 0
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    report = sync_index(fast, home)
+    assert not report.waiting and report.applied == 1
+    assert home.counts()["index_pending"] == 0
+    with Search(fast) as search:
+        assert [h.document_id for h in search.search("sarcoidosis").hits] == [new_id]
+
+
+def test_an_interrupted_rebuild_resumes_and_intake_waits_for_it(
+    home: RecordStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = settings.with_(index_batch_pages=1)
+    calls = {"n": 0}
+    original = search_index.Rebuilder.add_chunk
+
+    def crash_on_third(self: search_index.Rebuilder, entries: list[object], last: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        original(self, entries, last)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search_index.Rebuilder, "add_chunk", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        reindex(small, home)
+    monkeypatch.setattr(search_index.Rebuilder, "add_chunk", original)
+    assert settings.index_dir.with_name("index.new").is_dir()
+    with Search(settings) as search:  # the old index still serves searches meanwhile
+        assert search.search("heart failure").total == 1
+
+    report = reindex(small, home)
+    assert report.resumed_after > 0 and report.documents == 5 - 2
+    assert not settings.index_dir.with_name("index.new").exists()
+    with Search(settings) as search:
+        assert search.search("date:2019..2021").total == 6  # every page, none twice
+    assert SearchIndex.for_settings(settings).needs_rebuild() == ""
+
+
+def test_intake_leaves_changes_queued_while_a_rebuild_runs(
+    home: RecordStore, settings: Settings
+) -> None:
+    with search_index.maintenance(settings.home):
+        holder = subprocess.run(
+            [sys.executable, "-c", "from indexer.search_index import maintenance_running as m;"
+             f"import pathlib; print(m(pathlib.Path({str(settings.home)!r})))"],
+            capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent,
+        )  # fmt: skip
+        assert holder.stdout.strip() == "True"
+    _another(home, "after-rebuild")
+    assert not sync_index(settings, home).waiting
