@@ -78,6 +78,8 @@ def test_find_a_patient_and_file_the_document(app: Flask, login: Login, archive:
     assert event.actor == "user:clerk1" and event.detail["reason"] == "name and DOB on page 1"
     assert audit_rows(app, "document.file", document_id=doc)[0].patient_id == archive.jasper
     assert f'href="/queue/{doc}"' not in client.get("/queue").get_data(as_text=True)
+    with app.app_context():  # the filing reached the search index with the request
+        assert get_store().index_outbox(100) == []
     again = post(
         client,
         f"/documents/{doc}/file",

@@ -102,6 +102,7 @@ def create_app(
     app.before_request(access.enforce)
     app.before_request(security.check_csrf)
     app.after_request(security.add_headers)
+    app.after_request(stores.sync_index_after_change)
     errors.register(app)
 
     for name in BLUEPRINTS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g, request
 
 from chartroom.settings import Settings
 from records.access import AccessStore
@@ -76,3 +76,14 @@ def _close_index(_exc: BaseException | None) -> None:
     search = g.pop("_search", None)
     if search is not None:
         search.close()
+
+
+def sync_index_after_change(response: Response) -> Response:
+    """after_request: a state-changing request that succeeded (filing, re-filing, split, merge,
+    roster import) wrote journal rows in its transaction; apply them to the search index now
+    so the next search sees the change. A busy or broken index leaves them in the journal."""
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"} and response.status_code < 400:
+        from indexer.journal import sync_index
+
+        sync_index(get_settings(), get_store())
+    return response
