@@ -7,7 +7,7 @@ Inputs (generated, every page different so that nothing is a duplicate):
 - `--kind text` (default): born-digital PDFs (reportlab) of `--per-file` letter pages with a
   text layer of ~30 lines of chart text each. chartroom still renders every page at 300 dpi
   (poppler) and reads its barcodes, but takes the words from the text layer: no tesseract.
-- `--kind ocr`: multi-page TIFFs of small real text pages (5.5 x 4.25 in at 200 dpi, 8 lines)
+- `--kind ocr`: multi-page TIFFs of small real text pages (5.5 x 4.25 in at 200 dpi, ~9 lines)
   that go through cleanup and tesseract.
 One `chartroom ingest DIR --json --no-progress` with CHARTROOM_WORKERS into a fresh
 CHARTROOM_HOME in /tmp. Every `--period` seconds the RSS of the main process and of each pool
@@ -55,7 +55,7 @@ def write_text_pdf(path: Path, seed: int, pages: int) -> None:
 
 
 def small_page(seed: int) -> Image.Image:
-    """5.5 x 4.25 in at 200 dpi: a header and 8 lines of 12 pt chart text, 0.5 in margins."""
+    """5.5 x 4.25 in at 200 dpi: a header and ~9 lines of 12 pt chart text, 0.5 in margins."""
     rng = random.Random(seed)
     img = Image.new("L", (1100, 850), 255)
     draw = ImageDraw.Draw(img)
