@@ -201,14 +201,25 @@ class _Job:
     seen: int = 0
 
 
+# Strings spaCy may accumulate before the pipeline is rebuilt (~0.6 KB each).
+VOCAB_LIMIT = 150_000
+
+
 class Extractor:
     """Turns note text into Findings. Build once (start-up ~1-2 s), reuse for many texts.
 
     spaCy and medspaCy are imported when the first Extractor is built, not when models is imported.
     """
 
-    def __init__(self, settings: Settings | None = None, *, diagnoses: bool | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        diagnoses: bool | None = None,
+        vocab_limit: int = VOCAB_LIMIT,
+    ) -> None:
         self.settings = settings or Settings()
+        self.vocab_limit = vocab_limit
         module = _diagnosis_module() if diagnoses is not False else None
         if diagnoses and module is None:
             raise ModuleNotFoundError("models.diagnoses is not installed")
@@ -227,7 +238,7 @@ class Extractor:
 
     def extract_many(self, texts: Iterable[str]) -> Iterator[Findings]:
         """Findings for each text, in order; chunks of all texts go through one nlp.pipe."""
-
+        self._bound_vocabulary()
         make_doc = self.nlp.make_doc
 
         def feed() -> Iterator[tuple[Doc, tuple[_Job, int]]]:
@@ -245,6 +256,14 @@ class Extractor:
             job.seen += 1
             if job.seen == len(job.chunks):
                 yield self._finish(job)
+
+    def _bound_vocabulary(self) -> None:
+        """spaCy keeps every string it has seen (MRNs, numbers, OCR fragments) for the life of
+        the pipeline: a long-running intake grew ~23 MB per 1,000 pages. Past `vocab_limit`
+        strings, the pipeline is built afresh (about a second) so memory stays bounded."""
+        if len(self.nlp.vocab.strings) > self.vocab_limit:
+            log.info("rebuilding the NLP pipeline (%d strings)", len(self.nlp.vocab.strings))
+            self.nlp = build_nlp(self.settings, diagnoses=self._diagnoses is not None)
 
     def _prepare(self, text: str) -> _Job:
         if not isinstance(text, str):

@@ -242,3 +242,17 @@ def test_importing_types_does_not_import_spacy() -> None:
     )
     root = Path(__file__).parent.parent
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root, timeout=60)
+
+
+def test_vocabulary_stays_bounded_on_a_long_run() -> None:
+    """Every new MRN or number is a new spaCy string; the pipeline is rebuilt past the limit,
+    so a long-running intake does not grow without end, and results do not change."""
+    small = Extractor(vocab_limit=12_000)
+    baseline = small.nlp.vocab.strings.__len__()
+    first = small.extract(NOTE)
+    for n in range(40):
+        numbers = " ".join(f"{n:03d}{k:05d}" for k in range(200))
+        small.extract(f"MRN: {n:08d}\nValues: {numbers}\n")
+    assert len(small.nlp.vocab.strings) < 12_000 + 200 * 2 + 50
+    assert small.extract(NOTE) == first
+    assert baseline < 12_000
