@@ -78,11 +78,21 @@ def _close_index(_exc: BaseException | None) -> None:
         search.close()
 
 
+# Permissions whose requests change records and so write index-journal rows.
+_RECORD_CHANGES = frozenset({"file", "refile", "split_merge", "roster_import", "patients"})
+
+
 def sync_index_after_change(response: Response) -> Response:
-    """after_request: a state-changing request that succeeded (filing, re-filing, split, merge,
-    roster import) wrote journal rows in its transaction; apply them to the search index now
-    so the next search sees the change. A busy or broken index leaves them in the journal."""
-    if request.method in {"POST", "PUT", "PATCH", "DELETE"} and response.status_code < 400:
+    """after_request: a request that changed records (filing, re-filing, split, merge, roster
+    import) wrote journal rows in its transaction; apply them to the search index now so the
+    next search sees the change. Read-only requests (search, viewing, sign-in) never wait for
+    the index lock. A busy or broken index leaves the rows in the journal."""
+    if request.method == "GET" or response.status_code >= 400 or request.endpoint is None:
+        return response
+    view = current_app.view_functions.get(request.endpoint)
+    from webapp.access import ATTRIBUTE
+
+    if getattr(view, ATTRIBUTE, None) in _RECORD_CHANGES:
         from indexer.journal import sync_index
 
         sync_index(get_settings(), get_store())
