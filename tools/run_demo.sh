@@ -21,8 +21,9 @@ export CHARTROOM_WEB_PORT=${CHARTROOM_WEB_PORT:-8000}
 "$BIN/chartroom" doctor
 echo "== importing the synthetic patient roster"
 "$BIN/chartroom" patients import sample_scans/roster.csv
-echo "== ingesting sample_scans/ (resumable: a second run skips what is done)"
-"$BIN/chartroom" ingest sample_scans
+echo "== ingesting the scans in sample_scans/ (resumable: a second run skips what is done)"
+# Only the scans: the folder also holds their ground truth, the manifest and the generator.
+"$BIN/chartroom" ingest sample_scans/*.pdf sample_scans/*.tif sample_scans/*.jpg sample_scans/*.png
 "$BIN/chartroom" check
 
 marker="$CHARTROOM_HOME/.demo-admin-created"
