@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chartroom.settings import Settings
-from scanner import barcodes, cleanup, loaders, tesseract
+from scanner import barcodes, cleanup, loaders, tesseract, text_layer
 from scanner.types import (
     Barcode,
     CleanedPage,
@@ -57,7 +57,9 @@ def process_page(job: PageJob) -> ScannedPage:
     height, width = page.image.shape[:2]
 
     layer = loaders.pdf_text_layer(job.path, job.file_type, job.number, settings)
-    if layer is not None:
+    if layer is not None and text_layer.layer_is_whole_page(
+        job.path, job.number, page.image, layer, settings
+    ):
         log.debug("page %d: text layer used, no OCR", job.number)
         return _scanned(page, layer, CleanupRecord(), found, separator, settings, "pdf-text-layer")
 

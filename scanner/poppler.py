@@ -1,4 +1,4 @@
-"""The one wrapper around poppler's programs: pdfinfo, pdftoppm and pdftotext.
+"""The one wrapper around poppler's programs: pdfinfo, pdftoppm, pdftotext and pdfimages.
 
 Every call is a plain subprocess with a timeout (`settings.ocr_timeout`) and, where the
 program supports it, `-q` (pdfinfo has no `-q`: its stderr is read to tell an encrypted file
@@ -138,6 +138,36 @@ def check_page_pixels(path: Path, number: int, dpi: int, settings: Settings) -> 
             f"over the limit of {settings.max_page_megapixels}"
         )
     return max(width, height)
+
+
+def page_image_coverage(path: Path, number: int, settings: Settings) -> float:
+    """The share of page `number`'s area covered by raster images (0.0-1.0), from
+    `pdfimages -list`: near 1.0 for a scanned page, near 0.0 for a born-digital one.
+
+    0.0 when pdfimages cannot list the page (the text layer is then trusted, as before).
+    """
+    args = ["-list", "-f", str(number), "-l", str(number), _pdf_arg(path)]
+    proc = _run("pdfimages", args, settings)
+    if proc.returncode != 0:
+        log.debug("page %d: pdfimages exit code %d", number, proc.returncode)
+        return 0.0
+    width_pt, height_pt = page_size_points(path, number, settings)
+    if width_pt <= 0 or height_pt <= 0:
+        return 0.0
+    area = 0.0
+    for line in proc.stdout.splitlines()[2:]:
+        # page num type width height color comp bpc enc interp object ID x-ppi y-ppi size ratio
+        fields = line.split()
+        if len(fields) < 14 or fields[2] != b"image":
+            continue
+        try:
+            width, height = int(fields[3]), int(fields[4])
+            x_ppi, y_ppi = float(fields[12]), float(fields[13])
+        except ValueError:
+            continue
+        if x_ppi > 0 and y_ppi > 0:
+            area += (width / x_ppi * POINTS_PER_INCH) * (height / y_ppi * POINTS_PER_INCH)
+    return min(1.0, area / (width_pt * height_pt))
 
 
 def render_page(path: Path, number: int, dpi: int, settings: Settings) -> GrayImage:
