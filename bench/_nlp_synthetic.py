@@ -3,6 +3,12 @@
 Two disjoint template sets: "dev" (used while tuning the rules) and "held-out" (written once,
 scored only). Conditions are split the same way (even / odd positions), so held-out notes use
 wordings and conditions the rules were not adjusted on.
+
+A third split, "fresh" (bench/_nlp_synthetic_fresh.py), was written later, once, by someone who
+had not read the rules: new condition templates, note titles and date sentences (new labels,
+roles report and other, formats 03/14/2019, 3-14-19, March 14, 2019, 14 Mar 2019, 14-MAR-2019,
+2019-03-14). It reuses the held-out conditions (odd positions), so what it tests is the
+wording around a condition, not the condition's wording. Its notes are built by make_fresh_notes.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from _nlp_synthetic_fresh import FRESH_DATE_TEMPLATES, FRESH_TEMPLATES, FRESH_TITLES
 
 # (wording, 3-character category); a mix of full terms, lay wording and abbreviations
 CONDITIONS: list[tuple[str, str]] = [
@@ -64,6 +72,7 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         ],
         "hypothetical": ["Concern for {c}.", "Possible {c}.", "Return if {c} develops."],
     },
+    "fresh": FRESH_TEMPLATES,
 }
 FILLER = [
     "Vital signs are within normal limits.",
@@ -106,6 +115,8 @@ class SyntheticNote:
 
 
 def make_notes(split: str, n: int, seed: int) -> list[SyntheticNote]:
+    if split == "fresh":
+        return make_fresh_notes(n, seed)
     rng = random.Random(seed)
     templates = TEMPLATES[split]
     pool = CONDITIONS[0::2] if split == "dev" else CONDITIONS[1::2]
@@ -148,4 +159,84 @@ def make_notes(split: str, n: int, seed: int) -> list[SyntheticNote]:
                 add(rng.choice(FILLER) + " ")
             add("\n")
         notes.append(SyntheticNote("".join(parts), mentions, dates))
+    return notes
+
+
+def fresh_date(day: date, rng: random.Random, birth: bool) -> str:
+    """One of the fresh formats; a two-digit year only for recent dates, never for a birth."""
+    shown = [
+        f"{day:%m/%d/%Y}",
+        f"{day:%B} {day.day}, {day.year}",
+        f"{day.day} {day:%b} {day.year}",
+        f"{day:%d-%b-%Y}".upper(),
+        day.isoformat(),
+    ]
+    if not birth:
+        shown.append(f"{day.month}-{day.day}-{day:%y}")
+    return rng.choice(shown)
+
+
+class _FreshNote:
+    """A fresh note being written: text pieces plus gold spans at their offsets."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.parts: list[str] = []
+        self.pos = 0
+        self.mentions: list[GoldMention] = []
+        self.dates: list[GoldDate] = []
+
+    def add(self, piece: str) -> None:
+        self.parts.append(piece)
+        self.pos += len(piece)
+
+    def add_date(self, role: str) -> None:
+        rng = self.rng
+        if role == "birth":
+            day = date(1930, 1, 1) + timedelta(days=rng.randrange(365 * 90))
+        else:
+            day = date(2015, 1, 1) + timedelta(days=rng.randrange(365 * 10))
+        shown = fresh_date(day, rng, role == "birth")
+        before, after = rng.choice(FRESH_DATE_TEMPLATES[role]).split("{d}")
+        self.add(before)
+        self.dates.append(GoldDate(self.pos, self.pos + len(shown), day.isoformat(), role))
+        self.add(f"{shown}{after}\n")
+
+    def add_condition(self, pool: list[tuple[str, str]]) -> None:
+        rng = self.rng
+        assertion = rng.choice(list(FRESH_TEMPLATES))
+        wording, category = rng.choice(pool)
+        template = rng.choice(FRESH_TEMPLATES[assertion])
+        shown_c = wording[0].upper() + wording[1:] if template.startswith("{C}") else wording
+        before, after = template.replace("{C}", "{c}").split("{c}")
+        self.add(before)
+        self.mentions.append(GoldMention(self.pos, self.pos + len(shown_c), category, assertion))
+        self.add(shown_c + after + " ")
+        if rng.random() < 0.5:
+            self.add(rng.choice(FILLER) + " ")
+        self.add("\n")
+
+
+def make_fresh_notes(n: int, seed: int) -> list[SyntheticNote]:
+    """Title, header dates, 4-9 condition lines (maybe one "other" date among them), signature."""
+    rng = random.Random(seed)
+    pool = CONDITIONS[1::2]
+    notes = []
+    for _ in range(n):
+        note = _FreshNote(rng)
+        note.add(rng.choice(FRESH_TITLES) + "\n")
+        for role in ("birth", "admission", "discharge", "service"):
+            if rng.random() < 0.7:
+                note.add_date(role)
+        note.add("\n")
+        lines = rng.randint(4, 9)
+        other_at = rng.randrange(lines) if rng.random() < 0.3 else -1
+        for line in range(lines):
+            if line == other_at:
+                note.add_date("other")
+            note.add_condition(pool)
+        if rng.random() < 0.7:
+            note.add("\n")
+            note.add_date("report")
+        notes.append(SyntheticNote("".join(note.parts), note.mentions, note.dates))
     return notes
