@@ -209,6 +209,7 @@ SYNTHETIC_SEEDS = {"dev": 1, "held-out": 2, "fresh": 3}
 def synthetic(extractor: Any, split: str, n: int) -> dict[str, Any]:
     notes = make_notes(split, n, seed=SYNTHETIC_SEEDS[split])
     c = Counter[str]()
+    confusion = Counter[str]()  # "gold->predicted" assertion of the right-category mention
     for note in notes:
         f: Findings = extractor.extract(note.text)
         pred = [(d.start, d.end, d.code[:3], str(d.assertion)) for d in f.diagnoses]
@@ -221,6 +222,9 @@ def synthetic(extractor: Any, split: str, n: int) -> dict[str, Any]:
             c["code_right"] += any(p[2] == g.category for p in hit)
             both = any(p[2] == g.category and p[3] == g.assertion for p in hit)
             c["code_and_assertion_right"] += both
+            right_code = [p for p in hit if p[2] == g.category]
+            said = "not found" if not right_code else (g.assertion if both else right_code[0][3])
+            confusion[f"{g.assertion}->{said}"] += 1
             if g.assertion in ("affirmed", "negated") and hit:
                 c["neg_pairs"] += 1
                 c["neg_right"] += (hit[0][3] == "negated") == (g.assertion == "negated")
@@ -247,6 +251,7 @@ def synthetic(extractor: Any, split: str, n: int) -> dict[str, Any]:
         "dates": c["dates"],
         "date_value_right": ratio(c["date_value"], c["dates"]),
         "date_role_right": ratio(c["date_role"], c["dates"]),
+        "assertion_confusion": dict(sorted(confusion.items())),
     }
 
 
