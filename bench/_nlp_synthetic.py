@@ -9,6 +9,10 @@ had not read the rules: new condition templates, note titles and date sentences 
 roles report and other, formats 03/14/2019, 3-14-19, March 14, 2019, 14 Mar 2019, 14-MAR-2019,
 2019-03-14). It reuses the held-out conditions (odd positions), so what it tests is the
 wording around a condition, not the condition's wording. Its notes are built by make_fresh_notes.
+
+A fourth split, "fresh2" (bench/_nlp_synthetic_fresh2.py), is a second blind set of the same
+shape, written once by someone who had read neither the rules nor the earlier templates, and
+built by the same make_fresh_notes (same conditions) from its own templates, dates and titles.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from _nlp_synthetic_fresh import FRESH_DATE_TEMPLATES, FRESH_TEMPLATES, FRESH_TITLES
+from _nlp_synthetic_fresh2 import FRESH2_DATE_TEMPLATES, FRESH2_TEMPLATES, FRESH2_TITLES
 
 # (wording, 3-character category); a mix of full terms, lay wording and abbreviations
 CONDITIONS: list[tuple[str, str]] = [
@@ -44,11 +49,54 @@ CONDITIONS: list[tuple[str, str]] = [
 
 TEMPLATES: dict[str, dict[str, list[str]]] = {
     "dev": {
-        "affirmed": ["Assessment: {c}.", "The patient has {c}.", "Diagnosed with {c} today."],
-        "negated": ["Denies {c}.", "No evidence of {c}.", "Negative for {c}."],
-        "historical": ["History of {c}.", "h/o {c}, treated in the past."],
-        "family": ["Mother had {c}.", "Family history of {c}."],
-        "hypothetical": ["Will evaluate for {c}.", "Rule out {c}."],
+        "affirmed": [
+            "Assessment: {c}.",
+            "The patient has {c}.",
+            "Diagnosed with {c} today.",
+            "She was found to have {c}.",
+            "Admitted with {c}.",
+            "Denies recent travel but reports {c}.",
+            "ROS negative except for {c}.",
+            "No change in medications for {c}.",
+            "{C}, not well controlled.",
+            "No new complaints.\n{C} is worse today.",
+        ],
+        "negated": [
+            "Denies {c}.",
+            "No evidence of {c}.",
+            "Negative for {c}.",
+            "No signs of {c}.",
+            "{C} was ruled out.",
+            "CT was negative for {c}.",
+            "She does not have {c}.",
+            "{C}: denies.",
+            "There is no {c}.",
+            "Free of {c}.",
+            "Findings not consistent with {c}.",
+            "Pt denied any {c}.",
+            "Evaluation negative for {c}.",
+        ],
+        "historical": [
+            "History of {c}.",
+            "h/o {c}, treated in the past.",
+            "Past medical history significant for {c}.",
+            "Remote history of {c}.",
+            "Previously treated for {c}.",
+        ],
+        "family": [
+            "Mother had {c}.",
+            "Family history of {c}.",
+            "Maternal grandmother with {c}.",
+            "Brother diagnosed with {c}.",
+        ],
+        "hypothetical": [
+            "Will evaluate for {c}.",
+            "Rule out {c}.",
+            "Monitor for {c}.",
+            "At risk for {c}.",
+            "{C} cannot be excluded.",
+            "Differential includes {c}.",
+        ],
     },
     "held-out": {
         "affirmed": [
@@ -117,6 +165,8 @@ class SyntheticNote:
 def make_notes(split: str, n: int, seed: int) -> list[SyntheticNote]:
     if split == "fresh":
         return make_fresh_notes(n, seed)
+    if split == "fresh2":
+        return make_fresh_notes(n, seed, FRESH2_TEMPLATES, FRESH2_DATE_TEMPLATES, FRESH2_TITLES)
     rng = random.Random(seed)
     templates = TEMPLATES[split]
     pool = CONDITIONS[0::2] if split == "dev" else CONDITIONS[1::2]
@@ -179,8 +229,15 @@ def fresh_date(day: date, rng: random.Random, birth: bool) -> str:
 class _FreshNote:
     """A fresh note being written: text pieces plus gold spans at their offsets."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        templates: dict[str, list[str]],
+        date_templates: dict[str, list[str]],
+    ) -> None:
         self.rng = rng
+        self.templates = templates
+        self.date_templates = date_templates
         self.parts: list[str] = []
         self.pos = 0
         self.mentions: list[GoldMention] = []
@@ -197,16 +254,16 @@ class _FreshNote:
         else:
             day = date(2015, 1, 1) + timedelta(days=rng.randrange(365 * 10))
         shown = fresh_date(day, rng, role == "birth")
-        before, after = rng.choice(FRESH_DATE_TEMPLATES[role]).split("{d}")
+        before, after = rng.choice(self.date_templates[role]).split("{d}")
         self.add(before)
         self.dates.append(GoldDate(self.pos, self.pos + len(shown), day.isoformat(), role))
         self.add(f"{shown}{after}\n")
 
     def add_condition(self, pool: list[tuple[str, str]]) -> None:
         rng = self.rng
-        assertion = rng.choice(list(FRESH_TEMPLATES))
+        assertion = rng.choice(list(self.templates))
         wording, category = rng.choice(pool)
-        template = rng.choice(FRESH_TEMPLATES[assertion])
+        template = rng.choice(self.templates[assertion])
         shown_c = wording[0].upper() + wording[1:] if template.startswith("{C}") else wording
         before, after = template.replace("{C}", "{c}").split("{c}")
         self.add(before)
@@ -217,14 +274,23 @@ class _FreshNote:
         self.add("\n")
 
 
-def make_fresh_notes(n: int, seed: int) -> list[SyntheticNote]:
-    """Title, header dates, 4-9 condition lines (maybe one "other" date among them), signature."""
+def make_fresh_notes(
+    n: int,
+    seed: int,
+    templates: dict[str, list[str]] = FRESH_TEMPLATES,
+    date_templates: dict[str, list[str]] = FRESH_DATE_TEMPLATES,
+    titles: list[str] = FRESH_TITLES,
+) -> list[SyntheticNote]:
+    """Title, header dates, 4-9 condition lines (maybe one "other" date among them), signature.
+
+    The template set defaults to "fresh"; "fresh2" passes its own (same code path).
+    """
     rng = random.Random(seed)
     pool = CONDITIONS[1::2]
     notes = []
     for _ in range(n):
-        note = _FreshNote(rng)
-        note.add(rng.choice(FRESH_TITLES) + "\n")
+        note = _FreshNote(rng, templates, date_templates)
+        note.add(rng.choice(titles) + "\n")
         for role in ("birth", "admission", "discharge", "service"):
             if rng.random() < 0.7:
                 note.add_date(role)

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/nlp_accuracy.py --data /work/shared/eval/clinical [--split held-out]
     .venv/bin/python bench/nlp_accuracy.py --split fresh    # synthetic "fresh" split only
+    .venv/bin/python bench/nlp_accuracy.py --split fresh2   # synthetic "fresh2" split only
 
 Splits (sorted by file name / note id): the first half of E3C layer-1 and of the MTSamples notes
 is "dev" (looked at while tuning), the second half "held-out" (scored only). Synthetic notes use
@@ -12,6 +13,10 @@ reported (their conditions were not tuned on, but the lead's defect report came 
 held-out conditions), scored exactly like held-out's synthetic part. It has no E3C or MTSamples
 part: those sets only have the two halves, so `--split fresh` reports its synthetic figures
 (and, as every run does, sample_scans). "both" is still dev + held-out.
+
+"fresh2" is a fourth synthetic split, a second blind template set of the same shape written
+later by someone else (bench/_nlp_synthetic_fresh2.py), built and scored exactly like "fresh"
+(same generator, held-out conditions, own seed), with no E3C or MTSamples part either.
 
 E3C: CLINENTITY (disorders and signs/symptoms) vs our diagnoses, lenient span overlap; negation
 from the EVENT polarity of the gold entity's head; TIMEX3 class DATE with a full YYYY-MM-DD value
@@ -203,7 +208,8 @@ def sample_scans(extractor: Any) -> dict[str, Any]:
     }
 
 
-SYNTHETIC_SEEDS = {"dev": 1, "held-out": 2, "fresh": 3}
+SYNTHETIC_SEEDS = {"dev": 1, "held-out": 2, "fresh": 3, "fresh2": 4}
+SYNTHETIC_ONLY = {"fresh", "fresh2"}  # no E3C or MTSamples half to score
 
 
 def synthetic(extractor: Any, split: str, n: int) -> dict[str, Any]:
@@ -260,10 +266,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/work/shared/eval/clinical"))
     parser.add_argument(
         "--split",
-        choices=["dev", "held-out", "both", "fresh"],
+        choices=["dev", "held-out", "both", "fresh", "fresh2"],
         default="both",
-        help="both = dev + held-out; fresh = the third synthetic split only (no E3C or "
-        "MTSamples part: they have only the dev and held-out halves)",
+        help="both = dev + held-out; fresh / fresh2 = the third / fourth synthetic split only "
+        "(no E3C or MTSamples part: they have only the dev and held-out halves)",
     )
     parser.add_argument("--synthetic-notes", type=int, default=300)
     parser.add_argument("--json", action="store_true", help="print JSON only")
@@ -277,7 +283,7 @@ def main() -> None:
     splits = ["dev", "held-out"] if args.split == "both" else [args.split]
     for split in splits:
         figures: dict[str, Any] = {}
-        if split != "fresh":
+        if split not in SYNTHETIC_ONLY:
             figures["e3c"] = e3c(extractor, args.data, split)
             figures["mtsamples_silver"] = mtsamples(extractor, args.data, split)
         figures["synthetic"] = synthetic(extractor, split, args.synthetic_notes)
