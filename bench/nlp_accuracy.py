@@ -33,6 +33,7 @@ import re
 import sys
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,28 @@ FACT_ROLES = {
 }
 
 
+def written(iso: str, text: str) -> bool:
+    """Whether the date `iso` is written in `text` in a common chart format (a manifest fact
+    such as an admission date may be known about a document without being written in it)."""
+    day = date.fromisoformat(iso)
+    forms = {
+        iso,
+        f"{day:%m/%d/%Y}",
+        f"{day.month}/{day.day}/{day.year}",
+        f"{day:%m/%d/%y}",
+        f"{day:%m-%d-%Y}",
+        f"{day:%m-%d-%y}",
+        f"{day.month}-{day.day}-{day:%y}",
+        f"{day:%B} {day.day}, {day.year}",
+        f"{day:%b} {day.day}, {day.year}",
+        f"{day.day} {day:%b} {day.year}",
+        f"{day:%d-%b-%Y}".upper(),
+        f"{day:%Y%m%d}",
+    }
+    lowered = text.lower()
+    return any(form.lower() in lowered for form in forms)
+
+
 def sample_scans(extractor: Any) -> dict[str, Any]:
     manifest = json.loads((ROOT / "sample_scans" / "manifest.json").read_text(encoding="utf-8"))
     c = Counter[str]()
@@ -188,7 +211,7 @@ def sample_scans(extractor: Any) -> dict[str, Any]:
             if "patient_name" in facts:
                 checks.append(("patient_name", facts["patient_name"].upper()) in ids)
             for key, role in FACT_ROLES.items():
-                if key in facts:
+                if key in facts and written(facts[key], text):
                     right_value = any(v == facts[key] for v, _ in dates)
                     c["dates"] += 1
                     c["dates_value"] += right_value

@@ -8,12 +8,34 @@ Sections come from a line-anchored regex over the same header vocabulary medspaC
 used (models.sections; why: see there). Components are added by their registered names;
 medspacy.load() is never used because it adds PyRuSH, which logs every token (patient text)
 through loguru.
+
+Assertion policy (one label per mention; when several apply, PRECEDENCE picks):
+- negated: the text says the patient does not have it now, including "unlikely", "doubt",
+  "less likely" and "has resolved" / "now resolved" (no longer present beats "in the past").
+- family: a relative has it ("Mother with X", "FHx: X", "X runs in the family"); a relative as
+  informant, company or home ("per his wife", "lives with her husband", "daughter at bedside",
+  "family medicine") is not a family trigger. A "FHx:" / "PMH:" label with text on its line is a
+  section of that line and its continuation only (models.sections).
+- hypothetical: uncertain (possible, probable, likely, suspected, questionable, concern for,
+  c/f, rule out, cannot exclude, differential, "X vs Y", consider, may have, could represent)
+  or not (yet) happened (at risk for, to prevent, prophylaxis, screen / monitor / watch /
+  evaluate / assess for, if, should X develop, in case of, return precautions). A drug "as
+  needed for X" is X affirmed (the condition it treats); "evaluated for X" (past) is affirmed.
+- historical: the wording puts the condition in the patient's past: history phrases (history
+  of, hx, h/o, PMH / past medical history of / significant for), s/p, status post, prior,
+  previous, remote, old, childhood, former, recovered from, past episode of, and time anchors
+  after it (in 2015, in March 2015, (2014), years ago, last year, as a child, in the past). This
+  holds for chronic conditions too ("History of hypertension"). A condition named without such
+  wording is affirmed even if chronic or long-standing ("known CAD", "HTN on lisinopril",
+  "diabetes since 2010", "in remission"), and so is a duration ("a 3-day history of cough",
+  "10-year history of diabetes": how long a current condition has lasted).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from importlib import resources
@@ -31,6 +53,7 @@ from models.sections import (
     SectionMap,
     find_headers,
 )
+from models.tokenizer import doc_text
 from models.types import Assertion
 
 log = logging.getLogger(__name__)
@@ -41,6 +64,7 @@ CONTEXT_RULES = "context_rules.json"
 SECTIONS = "chartroom_sections"
 CONTEXT = "medspacy_context"
 TARGETED_CONTEXT = "chartroom_context"
+TARGETS_ATTR = "chartroom_context_targets"  # Doc extension: the targets handed to ConText
 
 CATEGORY_TO_ASSERTION = {
     "NEGATED_EXISTENCE": Assertion.NEGATED,
@@ -54,6 +78,35 @@ SECTION_TO_ASSERTION = {
     "past_medical_history": Assertion.HISTORICAL,
     "past_surgical_history": Assertion.HISTORICAL,
 }
+# Modifiers of category NEGATION_END (direction PSEUDO: they assert nothing) end only negation
+# scopes: "Denies fever, reports cough" (a TERMINATE rule ends every category's scope: "Mother
+# reports breast cancer" would lose its family assertion). FAMILY_END ("he", "she", "patient")
+# ends family and negation scopes but not "If he develops X"; PATIENT_END (possessives, "in a
+# patient with") ends every other scope: "possibly related to his lupus", "Rule out PE in a
+# patient with DVT"; HISTORICAL_END ("now", "today") and NEGATION_END end history ("s/p MI, now
+# with chest pain"). A history trigger ends an uncertainty scope and
+# the other way round: "rule out PE. h/o DVT" (OCR text often lacks the capital after ".").
+TERMINATING_TYPES = {
+    "NEGATED_EXISTENCE": ["NEGATION_END", "FAMILY_END", "PATIENT_END"],
+    "FAMILY": ["FAMILY_END", "PATIENT_END"],
+    "HISTORICAL": [
+        "HISTORICAL_END",
+        "NEGATION_END",
+        "PATIENT_END",
+        "HYPOTHETICAL",
+        "POSSIBLE_EXISTENCE",
+    ],
+    "HYPOTHETICAL": ["PATIENT_END", "HISTORICAL"],
+    "POSSIBLE_EXISTENCE": ["PATIENT_END", "HISTORICAL"],
+}
+# A form row answered right after the finding, then the row ends (line end, punctuation or the
+# next "Label:" of a one-line grid): "Fever: No", "Chest pain - denies", "Fever: No Cough: Yes".
+# ConText cannot see a line end, and a ":"-first rule would also catch "IMPRESSION: No X".
+_NO = frozenset({"no", "none", "denies", "denied", "absent", "negative", "neg"})
+_ANSWER = re.compile(
+    r"[ \t]*[:\-][ \t]*(?i:(no|none|denies|denied|absent|negative|neg|yes|present|positive"
+    r"|pos|reports|endorses))\b[ \t]*(?:[.,;]|\n|$|[A-Z][A-Za-z/ ]{0,30}:)"
+)
 # When several apply, the first wins: "no family history of X" is negated.
 PRECEDENCE = (
     Assertion.NEGATED,
@@ -73,7 +126,7 @@ def quiet_medspacy_logging() -> None:
         logger.disable(name)
 
 
-MAX_EXPANSIONS = 400  # a token pattern with more literal variants than this stays a pattern
+MAX_EXPANSIONS = 1000  # a token pattern with more literal variants than this stays a pattern
 
 
 def _token_choices(token: dict[str, Any]) -> list[str] | None:
@@ -134,8 +187,9 @@ class SectionTagger:
     def __call__(self, doc: Doc) -> Doc:
         initial = str(doc.user_data.get(INITIAL_SECTION_KEY, ""))
         given = doc.user_data.pop(HEADERS_KEY, None)
-        headers: list[Header] = given if isinstance(given, list) else find_headers(doc.text)
-        sections = SectionMap.of(doc.text, initial, headers)
+        text = doc_text(doc)
+        headers: list[Header] = given if isinstance(given, list) else find_headers(text)
+        sections = SectionMap.of(text, initial, headers)
         doc.user_data[SECTIONS_KEY] = sections
         if headers and len(doc):
             idx = doc.to_array([IDX]).tolist()
@@ -174,8 +228,14 @@ class TargetedContext:
         self.span_group = span_group
 
     def __call__(self, doc: Doc) -> Doc:
-        if doc.spans.get(self.span_group):
-            return cast(Doc, self.context(doc))
+        group = doc.spans.get(self.span_group)
+        if not group:
+            return doc
+        # targets as a list: ConText walks them once per modifier, and each walk over a SpanGroup
+        # makes new Span objects
+        doc._.set(TARGETS_ATTR, list(group))
+        doc = cast(Doc, self.context(doc, targets=TARGETS_ATTR))
+        doc._.set(TARGETS_ATTR, None)
         return doc
 
 
@@ -185,6 +245,7 @@ def make_context(nlp: Language, name: str, span_group: str) -> TargetedContext:
     from medspacy.context import ConTextRule
 
     quiet_medspacy_logging()
+    Doc.set_extension(TARGETS_ATTR, default=None, force=True)
     context: Any = nlp.create_pipe(
         CONTEXT,
         config={
@@ -197,6 +258,9 @@ def make_context(nlp: Language, name: str, span_group: str) -> TargetedContext:
         },
     )
     rules = [x for r in _load_rules(CONTEXT_RULES, "context_rules") for x in expand_to_literals(r)]
+    # set here, not in the config: spaCy's config validation turns the lists into one-shot
+    # iterators, which only the first rule would see
+    context.terminating_types = {k: list(v) for k, v in TERMINATING_TYPES.items()}
     context.add([ConTextRule.from_dict(r) for r in rules])
     return TargetedContext(context, span_group)
 
@@ -228,6 +292,11 @@ def assertion_of(span: Span, section: str) -> Assertion:
             found.add(assertion)
     if section in SECTION_TO_ASSERTION:
         found.add(SECTION_TO_ASSERTION[section])
+    answer = _ANSWER.match(doc_text(span.doc), span.end_char)
+    if answer is not None:  # the row's own answer overrides a "no" reaching in from before
+        found.discard(Assertion.NEGATED)
+        if answer.group(1).lower() in _NO:
+            found.add(Assertion.NEGATED)
     for assertion in PRECEDENCE:
         if assertion in found:
             return assertion

@@ -12,9 +12,16 @@ day/month. Impossible dates
 plausible year and no identifier label (MRN, account, phone...) just before it.
 
 Roles come from the nearest label before the date on the same line, or at the end of the line
-before ("Date of Birth:\\n03/14/1950"); a label governs only the first date after it, or a range
-("03/01/2019 - 03/05/2019"). Two-digit years: 20yy unless that is more than a year ahead
-(19yy); for birth dates 19yy whenever 20yy would be in the future.
+before ("Date of Birth:\\n03/14/1950"), or from labels in columns on the line above, in order
+("Admission Date:  Discharge Date:\\n03/10/2019  03/14/2019"; the normaliser collapses the spaces,
+so the order, not the column, pairs them); a label governs only the first date after it, or a
+range ("03/01/2019 - 03/05/2019"). Labels tolerate OCR's o/0, i/l/1 and m/rn confusions
+("Adm1ssion", "D0B"). A bare "Date:" among patient header lines (name, MRN, DOB...) and a date
+alone on one of the first lines before any section (a letter's dateline) date the encounter
+(service). Only dates written in the text are reported: none is inferred (a "Hospital Day: 3"
+beside a service date is not turned into an admission date, since sites count days differently).
+Two-digit years: 20yy unless that is more than a year ahead (19yy); for birth
+dates 19yy whenever 20yy would be in the future.
 """
 
 from __future__ import annotations
@@ -23,8 +30,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import TYPE_CHECKING, get_type_hints
 
+from models.sections import find_headers
 from models.types import DateRole
 
 if TYPE_CHECKING:
@@ -60,31 +69,54 @@ _DATE = re.compile(
 # (role, pattern, how many characters may separate the label from the date on its line)
 _LABELS: tuple[tuple[DateRole, str, int], ...] = (
     (DateRole.BIRTH, r"date\s+of\s+birth|birth\s*date|d\.?\s?o\.?\s?b\.?|born(?:\s+on)?", 40),
-    (DateRole.ADMISSION, r"date\s+of\s+admission|admission\s+date|admit\s+date|admit(?:ted)?", 40),
+    (
+        DateRole.ADMISSION,
+        r"date\s+of\s+admission|admission\s+date|admit(?:ted)?(?:\s+(?:date|dt))?"
+        r"|adm\.?\s*(?:date|dt)|date\s+admitted",
+        40,
+    ),
     (DateRole.ADMISSION, r"admission", 20),
-    (DateRole.DISCHARGE, r"date\s+of\s+discharge|discharge\s+date|discharged", 40),
+    (
+        DateRole.DISCHARGE,
+        r"date\s+of\s+discharge|discharge\s+date|discharged|disch\.?\s*(?:date|dt)"
+        r"|d/?c\s+(?:date|dt)|date\s+discharged",
+        40,
+    ),
     (DateRole.DISCHARGE, r"discharge", 20),
     (
         DateRole.SERVICE,
         r"dates?\s+of\s+service|service\s+date|d\.?o\.?s\.?|visit\s+date|date\s+of\s+visit"
         r"|procedure\s+date|date\s+of\s+(?:procedure|surgery|operation|exam(?:ination)?)"
         r"|surgery\s+date|exam\s+date|study\s+date|date\s+seen|seen\s+on|date\s+collected"
-        r"|collection\s+date|collected(?:\s+on)?|encounter(?:\s+date)?",
+        r"|collection\s+date|collected(?:\s+on)?|encounter(?:\s+date)?|date\s+of\s+encounter"
+        r"|appointment\s+date|appt\.?\s+date|date\s+of\s+(?:consultation|consult|appointment)"
+        r"|consult(?:ation)?\s+date|clinic\s+date|operation\s+date|date\s+of\s+study",
         40,
     ),
     (
         DateRole.REPORT,
         r"report\s+date|date\s+(?:of\s+)?report(?:ed)?|reported(?:\s+on)?|dictated(?:\s+on)?"
         r"|transcribed(?:\s+on)?|date\s+signed|signed(?:\s+on)?|verified(?:\s+on)?|finali[sz]ed"
-        r"|[DT]:",
+        r"|date\s+(?:dictated|transcribed)|[DT]:|D[DT]:",
         40,
     ),
     (DateRole.REPORT, r"electronically\s+signed|digitally\s+signed|authenticated", 120),
     (DateRole.OTHER, r"date|dated", 25),
 )
+_OCR_LETTER = {"o": "[o0]", "i": "[il1|]", "l": "[li1|]", "m": "(?:m|rn)"}
+
+
+def _ocr_tolerant(pattern: str) -> str:
+    """`pattern` with the letters OCR most often misreads in labels also matching their
+    look-alikes: o/0, i/l/1/|, m/rn ("Adm1ssion", "Date of Serv1ce", "D0B", "Adrnitted")."""
+    return re.sub(r"(?<!\\)[oilm]", lambda m: _OCR_LETTER[m.group()], pattern)
+
+
 _LABEL = re.compile(  # the shared prefix lets the engine skip most positions quickly
     r"(?<![\w/])(?=[abcdefprstv])(?:"
-    + "|".join(rf"(?P<L{i}>(?:{pat})(?!\w))" for i, (_, pat, _) in enumerate(_LABELS))
+    + "|".join(
+        rf"(?P<L{i}>(?:{_ocr_tolerant(pat)})(?!\w))" for i, (_, pat, _) in enumerate(_LABELS)
+    )
     + ")",
     re.IGNORECASE,
 )
@@ -93,6 +125,13 @@ _ID_LABEL = re.compile(
     r"|no\.?|number)\s*[:#.]?\s*$",
     re.IGNORECASE,
 )
+_HEADER_LINE = re.compile(
+    r"\s*(?:patient(?:'s)?\s+name|patient|name|mrn|mr\s?#|medical\s+record|dob|d\.o\.b\.?"
+    r"|date\s+of\s+birth|sex|gender|age|acct|account|physician|attending|provider|surgeon"
+    r"|referring|location|clinic)\b[^\n:]{0,20}:",
+    re.IGNORECASE,
+)
+DATELINE_LINES = 6  # a date alone on one of the first lines, before any section, dates the text
 _RANGE = re.compile(r"\s*(?:-|to|through|thru|until|and)\s*", re.IGNORECASE)
 _LABEL_TAIL = re.compile(r"[\s:#.\-]*")
 
@@ -157,9 +196,10 @@ def _parts(m: re.Match[str]) -> tuple[str, int, int] | None:
 
 
 def _label_role(
-    text: str, start: int, labels: list[re.Match[str]], ends: list[int]
-) -> tuple[DateRole, int] | None:
-    """(role, label end) of the label governing a date at `start`, or None when none does."""
+    text: str, start: int, labels: list[re.Match[str]], ends: list[int], column: int
+) -> tuple[DateRole, int, re.Match[str]] | None:
+    """(role, where the label's reach starts, label) of the label governing a date at `start`,
+    or None when none does. `column`: how many dates come before this one on its line."""
     k = bisect_right(ends, start) - 1
     if k < 0:
         return None
@@ -167,13 +207,67 @@ def _label_role(
     role, _, gap = _LABELS[int((label.lastgroup or "L0")[1:])]
     between = text[label.end() : start]
     if "\n" not in between:
-        return (role, label.end()) if len(between) <= gap else None
+        return (role, label.end(), label) if len(between) <= gap else None
+    if between.count("\n") != 1:
+        return None
+    # labels in columns on the line above, dates under them in the same order:
+    # "Admission Date:  Discharge Date:\n03/10/2019  03/14/2019"
+    above_end = label.end() + between.index("\n")
+    above_start = text.rfind("\n", 0, above_end) + 1
+    first = k
+    while first > 0 and labels[first - 1].start() >= above_start:
+        first -= 1
+    row = labels[first : k + 1]
+    if len(row) > 1:
+        rest = "".join(text[a.end() : b.start()] for a, b in pairwise(row))
+        if _LABEL_TAIL.fullmatch(
+            text[above_start : row[0].start()] + rest + text[label.end() : above_end]
+        ):
+            if column >= len(row):
+                return None
+            chosen = row[column]
+            return _LABELS[int((chosen.lastgroup or "L0")[1:])][0], start, chosen
     # label at the end of the previous line, date first on its own line
-    if between.count("\n") == 1:
-        tail, head = between.split("\n")
-        if _LABEL_TAIL.fullmatch(tail) and len(head) <= 10:
-            return role, label.end()
+    tail, head = between.split("\n")
+    if _LABEL_TAIL.fullmatch(tail) and len(head) <= 10:
+        return role, label.end(), label
     return None
+
+
+def _is_header_date_label(text: str, label: re.Match[str]) -> bool:
+    """A bare "Date:" first on its line among patient header lines (name, MRN, DOB, sex...):
+    the date of the encounter the document records."""
+    if label.group().lower() != "date" or text[label.end() : label.end() + 1] != ":":
+        return False
+    line_start = text.rfind("\n", 0, label.start()) + 1
+    if text[line_start : label.start()].strip():
+        return False
+    around = text[max(0, line_start - 200) : label.end() + 200].split("\n")
+    return any(_HEADER_LINE.match(line) for line in around[1:-1])
+
+
+def _is_dateline(text: str, m: re.Match[str], line_start: int, first_lines_end: int) -> bool:
+    """A date alone on its line among the first lines of the text and before any section header:
+    a letter's dateline or the heading of a note entry, the date of the document."""
+    if line_start >= first_lines_end or m.start() - line_start > 10:
+        return False
+    if text[line_start : m.start()].strip():
+        return False
+    line_end = text.find("\n", m.end())
+    line_end = len(text) if line_end < 0 else line_end
+    if text[m.end() : line_end].strip(" .,"):
+        return False
+    return not find_headers(text[:line_start])
+
+
+def _first_lines_end(text: str) -> int:
+    """Where the first DATELINE_LINES lines of `text` end."""
+    end = 0
+    for _ in range(DATELINE_LINES):
+        end = text.find("\n", end) + 1
+        if end == 0:
+            return len(text)
+    return end
 
 
 def find_dates(text: str, today: date | None = None) -> list[RawDate]:
@@ -183,17 +277,26 @@ def find_dates(text: str, today: date | None = None) -> list[RawDate]:
     ends = [lab.end() for lab in labels]
     found: list[RawDate] = []
     previous: RawDate | None = None
+    first_lines_end = _first_lines_end(text)
+    line_start, column, scanned = 0, -1, 0
     for m in _DATE.finditer(text):
         parts = _parts(m)
         if parts is None:
             continue
         year_text, month, day = parts
-        governing = _label_role(text, m.start(), labels, ends)
+        newline = text.rfind("\n", scanned, m.start())  # linear: only since the last date
+        scanned = m.end()
+        line_start, column = (newline + 1, 0) if newline >= 0 else (line_start, column + 1)
+        governing = _label_role(text, m.start(), labels, ends, column)
         role: DateRole | None = None
         if governing is not None and (previous is None or previous.start < governing[1]):
             role = governing[0]
+            if role == DateRole.OTHER and _is_header_date_label(text, governing[2]):
+                role = DateRole.SERVICE
         elif previous is not None and _RANGE.fullmatch(text[previous.end : m.start()]):
             role = previous.role  # the second date of a range
+        elif _is_dateline(text, m, line_start, first_lines_end):
+            role = DateRole.SERVICE
         if m.group("c"):
             line_before = text[max(0, m.start() - 25) : m.start()].split("\n")[-1]
             if _ID_LABEL.search(line_before):
@@ -219,7 +322,9 @@ class DateFinder:
     """spaCy component: `doc.user_data["chartroom_dates"]` gets the RawDates of doc.text."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.user_data[USER_DATA_KEY] = find_dates(doc.text)
+        from models.tokenizer import doc_text  # spaCy is loaded by now
+
+        doc.user_data[USER_DATA_KEY] = find_dates(doc_text(doc))
         return doc
 
 

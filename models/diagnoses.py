@@ -18,6 +18,7 @@ import re
 import typing
 from dataclasses import dataclass
 
+from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -32,6 +33,7 @@ from models.terminology import (
     first_piece,
     lower_terms,
 )
+from models.tokenizer import doc_text
 from models.types import Assertion
 
 __all__ = [
@@ -76,21 +78,27 @@ class _Candidate:
     length: int  # characters, for longest-match-wins
 
 
-def _sentence_ends(doc: Doc) -> list[int]:
-    """For each token, the index one past the last token of its sentence."""
-    ends = [len(doc)] * len(doc)
-    if doc.has_annotation("SENT_START"):
-        for sent in doc.sents:
-            for i in range(sent.start, sent.end):
-                ends[i] = sent.end
+def _sentence_ends(doc: Doc, sent_starts: list[int]) -> list[int]:
+    """For each token, the index one past the last token of its sentence (as doc.sents has it:
+    a sentence starts at each token after the first whose SENT_START is 1)."""
+    n = len(doc)
+    if not doc.has_annotation("SENT_START"):
+        return [n] * n
+    ends = [n] * n
+    end = n
+    for i in range(n - 1, 0, -1):
+        ends[i] = end
+        if sent_starts[i] == 1:
+            end = i
+    if n:
+        ends[0] = end
     return ends
 
 
-def _drop_spelled_out_abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
+def _drop_spelled_out_abbreviations(text: str, spans: list[Span]) -> list[Span]:
     """Drop "(CHF)" right after "... congestive heart failure": it restates that mention."""
     spans.sort(key=lambda s: s.start)
     kept: list[Span] = []
-    text = doc.text
     for span in spans:
         if kept:
             prev = kept[-1]
@@ -101,79 +109,107 @@ def _drop_spelled_out_abbreviations(doc: Doc, spans: list[Span]) -> list[Span]:
     return kept
 
 
+def _add_spans(doc: Doc, span_group: str, spans: list[Span]) -> None:
+    """Put `spans` into doc.spans[span_group] beside those already there, sorted."""
+    if span_group in doc.spans:
+        spans = list(doc.spans[span_group]) + spans
+    doc.spans[span_group] = sorted(spans, key=lambda s: (s.start, s.end))
+
+
+_TOKEN_ATTRS = [IDX, LENGTH, IS_SPACE, SPACY, SENT_START]
+_FIRSTS_MEMO_LIMIT = 200_000
+
+
 class DiagnosisMatcher:
-    """Terminology lookup over token windows; see the module docstring."""
+    """Terminology lookup over token windows; see the module docstring.
+
+    Works on plain lists (token offsets, lengths, white space and sentence starts read with one
+    Doc.to_array call) rather than Token objects: a Token is created on every doc[i].
+    """
 
     def __init__(self, span_group: str, max_window: int) -> None:
         self.span_group = span_group
         self.max_window = max_window
         self.lower: TermIndex = lower_terms()
         self.cased: TermIndex = cased_terms()
+        self._firsts: dict[str, tuple[bool, bool]] = {}  # token text -> _starts(text)
 
     def __call__(self, doc: Doc) -> Doc:
-        candidates = self._candidates(doc)
-        taken = [False] * len(doc)
+        text = doc_text(doc)
+        candidates = self._candidates(doc, text)
         spans = []
-        for cand in sorted(candidates, key=lambda c: (-c.length, c.start)):
-            if any(taken[cand.start : cand.end]):
-                continue
-            for i in range(cand.start, cand.end):
-                taken[i] = True
-            if cand.code != BLOCK:
-                spans.append(Span(doc, cand.start, cand.end, label=cand.code, kb_id=TERM))
-        spans = _drop_spelled_out_abbreviations(doc, spans)
-        group = list(doc.spans[self.span_group]) if self.span_group in doc.spans else []
-        doc.spans[self.span_group] = sorted(group + spans, key=lambda s: (s.start, s.end))
+        if candidates:
+            taken = [False] * len(doc)
+            for cand in sorted(candidates, key=lambda c: (-c.length, c.start)):
+                if any(taken[cand.start : cand.end]):
+                    continue
+                for i in range(cand.start, cand.end):
+                    taken[i] = True
+                if cand.code != BLOCK:
+                    spans.append(Span(doc, cand.start, cand.end, label=cand.code, kb_id=TERM))
+            spans = _drop_spelled_out_abbreviations(text, spans)
+        _add_spans(doc, self.span_group, spans)
         return doc
 
-    def _candidates(self, doc: Doc) -> list[_Candidate]:
-        text = doc.text
-        ends = _sentence_ends(doc)
-        lower, cased = self.lower, self.cased
+    def _starts(self, word: str) -> tuple[bool, bool]:
+        """(a lower-case term, a cased term) may start at a token with this text."""
+        found = self._firsts.get(word)
+        if found is None:
+            piece = first_piece(word)
+            found = (piece.lower() in self.lower.firsts, piece in self.cased.firsts)
+            if len(self._firsts) >= _FIRSTS_MEMO_LIMIT:
+                self._firsts.clear()
+            self._firsts[word] = found
+        return found
+
+    def _candidates(self, doc: Doc, text: str) -> list[_Candidate]:
+        n = len(doc)
+        if not n:
+            return []
+        idx, length, is_space, spacy, sent_start = doc.to_array(_TOKEN_ATTRS).T.tolist()
+        words = [text[i : i + k] for i, k in zip(idx, length, strict=True)]
+        ends: list[int] | None = None
+        lower_terms, lower_prefixes = self.lower.terms, self.lower.prefixes
+        cased_terms, cased_prefixes = self.cased.terms, self.cased.prefixes
+        firsts = self._firsts
+        max_window = self.max_window
         out: list[_Candidate] = []
-        for i, token in enumerate(doc):
-            if token.is_space:
+        for i in range(n):
+            if is_space[i]:
                 continue
-            piece = first_piece(token.text)
-            try_lower = piece.lower() in lower.firsts
-            try_cased = piece in cased.firsts
+            try_lower, try_cased = firsts.get(words[i]) or self._starts(words[i])
             if not (try_lower or try_cased):
                 continue
-            key, used, spaced = "", 0, False
-            last = min(ends[i], len(doc))
+            if ends is None:
+                ends = _sentence_ends(doc, sent_start)
+            start_char = idx[i]
+            key, low, used, spaced = "", "", 0, False
+            last = ends[i]
             for j in range(i, last):
-                tok = doc[j]
-                if tok.is_space:
+                if is_space[j]:
                     spaced = True
                     continue
                 used += 1
-                if used > self.max_window:
+                if used > max_window:
                     break
-                key = f"{key} {tok.text}" if spaced else key + tok.text
-                end_char = tok.idx + len(tok.text)
-                code = self._lookup(key, try_lower, try_cased, text, token.idx, end_char)
+                key = f"{key} {words[j]}" if spaced else key + words[j]
+                end_char = idx[j] + length[j]
+                code = None
+                if try_lower:
+                    low = key.lower()
+                    code = lower_terms.get(low)
+                    if code is None and len(low) > 4 and low[-1] == "s" and low[-2] != "s":
+                        code = lower_terms.get(low[:-1])  # plain plural: "pleural effusions"
+                if try_cased and key in cased_terms and self._cased_ok(text, start_char, end_char):
+                    code = cased_terms[key]
                 if code is not None:
-                    out.append(_Candidate(i, j + 1, code, end_char - token.idx))
-                spaced = bool(tok.whitespace_) or (j + 1 < last and doc[j + 1].is_space)
+                    out.append(_Candidate(i, j + 1, code, end_char - start_char))
+                spaced = bool(spacy[j]) or (j + 1 < last and bool(is_space[j + 1]))
                 if spaced and not (
-                    (try_lower and key.lower() in lower.prefixes)
-                    or (try_cased and key in cased.prefixes)
+                    (try_lower and low in lower_prefixes) or (try_cased and key in cased_prefixes)
                 ):
                     break
         return out
-
-    def _lookup(
-        self, key: str, try_lower: bool, try_cased: bool, text: str, start: int, end: int
-    ) -> str | None:
-        code = None
-        if try_lower:
-            low = key.lower()
-            code = self.lower.terms.get(low)
-            if code is None and len(low) > 4 and low.endswith("s") and not low.endswith("ss"):
-                code = self.lower.terms.get(low[:-1])  # plain plural: "pleural effusions"
-        if try_cased and key in self.cased.terms and self._cased_ok(text, start, end):
-            code = self.cased.terms[key]
-        return code
 
     @staticmethod
     def _cased_ok(text: str, start: int, end: int) -> bool:
@@ -189,14 +225,15 @@ class ExplicitCodeMatcher:
         self.table = code_table()
 
     def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
         spans = []
-        for found in _CODE.finditer(doc.text):
+        for found in _CODE.finditer(text):
             category, dotted, plain = found.group(1), found.group(2), found.group(3)
             rest = dotted or plain or ""
             code = f"{category}.{rest}" if rest else category
             if code not in self.table:
                 continue
-            if not rest and not self._bare_category_ok(doc.text, found.start(), found.end()):
+            if not rest and not self._bare_category_ok(text, found.start(), found.end()):
                 continue
             span = doc.char_span(found.start(), found.end(), label=code, kb_id=EXPLICIT)
             if span is None:
@@ -205,8 +242,7 @@ class ExplicitCodeMatcher:
                 )
             if span is not None:
                 spans.append(span)
-        group = list(doc.spans[self.span_group]) if self.span_group in doc.spans else []
-        doc.spans[self.span_group] = sorted(group + spans, key=lambda s: (s.start, s.end))
+        _add_spans(doc, self.span_group, spans)
         return doc
 
     @staticmethod

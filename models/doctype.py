@@ -111,7 +111,7 @@ _EVIDENCE: dict[DocumentType, tuple[tuple[str, ...], tuple[tuple[str, float], ..
         ),
         (
             (r"reference\s+(?:range|interval)", 2.0),
-            (r"\b(?:units|result|flag)\b", 0.5),
+            (r"\bunits\b|\bresult\b|\bflag\b", 0.5),
             (
                 r"^\s*[A-Za-z][A-Za-z ,()%]{1,30}\s+\d+(?:\.\d+)?\s+(?:[HL]\s+)?[a-zA-Z/%^0-9.]+\s+"
                 r"\d+(?:\.\d+)?\s*-\s*\d+(?:\.\d+)?\s*$",
@@ -162,10 +162,110 @@ def _lower_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern.lower(), re.MULTILINE)
 
 
+_META = frozenset("()[]{}|.?*+^$\\")
+_QUANTIFIERS = frozenset("?*+{")
+
+
+def _leading_literal(alternative: str) -> tuple[str, str]:
+    """(lead, literal): the literal characters an alternative starts with, after a lead of "\\b",
+    "^\\s*" or nothing; every match holds them, adjacent. The literal is "" when there is none."""
+    lead = next((x for x in ("\\b", "^\\s*") if alternative.startswith(x)), "")
+    rest = alternative[len(lead) :]
+    run: list[str] = []
+    i = 0
+    while i < len(rest):
+        ch = rest[i]
+        if ch == "\\" and i + 1 < len(rest) and not rest[i + 1].isalnum():
+            ch, step = rest[i + 1], 2  # an escaped mark such as "\\." or "\\-"
+        elif ch in _META:
+            break
+        else:
+            step = 1
+        if rest[i + step : i + step + 1] in _QUANTIFIERS:
+            break  # optional or repeated: not required as it stands
+        run.append(ch)
+        i += step
+    return lead, "".join(run)
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of `pattern` (split at "|" outside groups and classes)."""
+    alternatives: list[str] = []
+    depth, start, i = 0, 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":  # a class: skip to its closing "]" (one right after "[" or "[^" is literal)
+            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+            i += 1 if pattern[i : i + 1] == "]" else 0
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            alternatives.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    alternatives.append(pattern[start:])
+    return alternatives
+
+
+class _Evidence:
+    """A pattern for lower-cased text, searched only where it can match.
+
+    Each top-level alternative that starts with a literal (after "\\b" or "^\\s*") is tried only
+    when that literal is in the text, and one led by "\\b" only where the literal occurs (a
+    position-less regex search would try every position). Same answers as `regex.search`.
+    """
+
+    __slots__ = ("needles", "parts", "regex")
+
+    def __init__(self, pattern: str) -> None:
+        self.regex = _lower_pattern(pattern)
+        alternatives = _alternatives(pattern.lower())
+        leads = [_leading_literal(alt) for alt in alternatives]
+        known = all(literal for _, literal in leads)
+        self.needles = tuple(literal for _, literal in leads) if known else None
+        self.parts = (
+            [
+                (lead, literal, re.compile(alt, re.MULTILINE))
+                for (lead, literal), alt in zip(leads, alternatives, strict=True)
+            ]
+            if known
+            else None
+        )
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """The first match, as regex.search gives it."""
+        if self.needles is not None and not any(n in text for n in self.needles):
+            return None
+        return self.regex.search(text)
+
+    def found(self, text: str) -> bool:
+        """Whether the pattern matches anywhere in `text`."""
+        if self.parts is None:
+            return self.regex.search(text) is not None
+        for lead, literal, alternative in self.parts:
+            if lead != "\\b":
+                if literal in text and alternative.search(text):
+                    return True
+                continue
+            pos = text.find(literal)  # a match starts where the literal does
+            while pos != -1:
+                if alternative.match(text, pos):
+                    return True
+                pos = text.find(literal, pos + 1)
+        return False
+
+
 _COMPILED = {
     doc_type: (
-        [_lower_pattern(p) for p in titles],
-        [(_lower_pattern(p), w) for p, w in body],
+        [_Evidence(p) for p in titles],
+        [(_Evidence(p), w) for p, w in body],
     )
     for doc_type, (titles, body) in _EVIDENCE.items()
 }
@@ -179,6 +279,7 @@ _SIGNED = re.compile(
     r"|(?:^|\s)/s/\s*[A-Z]",
     re.IGNORECASE | re.MULTILINE,
 )
+_SIGNED_NEEDLES = ("signed", "authenticated", "attested", "verified", "/s/")
 _SIGNATURE_LINE = re.compile(
     r"^.*\bsignature\b[^\n:]*:?(?P<rest>[^\n]*)$", re.IGNORECASE | re.MULTILINE
 )
@@ -204,7 +305,7 @@ def _scores(text: str) -> dict[DocumentType, float]:
                 line = head[line_start : None if line_end == -1 else line_end]
                 score += TITLE_WEIGHT + (1.0 if len(_WORDS.findall(line)) <= 5 else 0.0)
         for pattern, weight in body:
-            if pattern.search(text):
+            if pattern.found(text):
                 score += weight
         if score:
             scores[doc_type] = score
@@ -229,8 +330,14 @@ def guess_document_type(text: str) -> DocumentTypeGuess:
 
 def is_signed(text: str) -> bool:
     """True when a filled electronic or written signature line is present."""
-    if _SIGNED.search(text):
+    # Every match of _SIGNED holds one of _SIGNED_NEEDLES and every match of _SIGNATURE_LINE holds
+    # "signature" (in any case; for ASCII text, re.IGNORECASE is plain ASCII case folding): skip
+    # the searches, which try every position, when the text holds none.
+    low = text.lower() if text.isascii() else None
+    if (low is None or any(n in low for n in _SIGNED_NEEDLES)) and _SIGNED.search(text):
         return True
+    if low is not None and "signature" not in low:
+        return False
     for m in _SIGNATURE_LINE.finditer(text):
         rest = m.group("rest")
         if "signature of" in m.group().lower() and not rest.strip(" _:\t"):

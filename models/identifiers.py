@@ -8,6 +8,7 @@ pipeline maps them back). Values are normalised: MRN upper-case without spaces o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from models.dates import RawDate
@@ -92,6 +93,40 @@ _SEX_VALUE = {"m": "M", "male": "M", "man": "M", "gentleman": "M", "boy": "M", "
               "female": "F", "woman": "F", "lady": "F", "girl": "F"}  # fmt: skip
 
 
+# Each label pattern's matches start with one of these (ASCII, any case): see _label_matches.
+_MRN_STARTS = ("mrn", "m.r.n", "mr", "medical", "med", "patient", "pt", "chart")
+_PATIENT_STARTS = ("patient", "pt", "name")
+_PHYSICIAN_STARTS = (
+    "attending", "admitting", "surgeon", "assistant", "ordering", "referring", "primary", "pcp",
+    "consult", "pathologist", "radiologist", "dictated", "electronically", "signed",
+    "authenticated", "physician", "provider",
+)  # fmt: skip
+
+
+def _label_matches(
+    pattern: re.Pattern[str], text: str, starts: tuple[str, ...]
+) -> Iterator[re.Match[str]]:
+    """pattern.finditer(text) for a pattern whose every match starts with one of `starts` (in any
+    case): only the positions where one of them occurs are tried, instead of every position.
+    Same matches for ASCII text (where re.IGNORECASE is plain ASCII case folding); other text
+    gets the plain finditer."""
+    if not text.isascii():
+        yield from pattern.finditer(text)
+        return
+    low = text.lower()
+    positions: set[int] = set()
+    for start in starts:
+        p = low.find(start)
+        while p != -1:
+            positions.add(p)
+            p = low.find(start, p + 1)
+    end = 0
+    for p in sorted(positions):
+        if p >= end and (m := pattern.match(text, p)) is not None:
+            yield m
+            end = m.end()
+
+
 @dataclass(frozen=True)
 class RawIdentifier:
     kind: str
@@ -114,7 +149,7 @@ def find_mrns(text: str, pattern: str) -> list[RawIdentifier]:
     """MRNs after an MRN label whose value (dashes and spaces removed) matches `pattern`."""
     site = re.compile(pattern)
     found: list[RawIdentifier] = []
-    for label in _MRN_LABEL.finditer(text):
+    for label in _label_matches(_MRN_LABEL, text, _MRN_STARTS):
         m = _MRN_VALUE.match(text, label.end())
         if m is None:
             continue
@@ -143,7 +178,7 @@ def find_unlabelled_mrns(text: str, pattern: str, head: int = 600) -> list[RawId
 
 def find_patient_names(text: str) -> list[RawIdentifier]:
     found: list[RawIdentifier] = []
-    for m in _PATIENT.finditer(text):
+    for m in _label_matches(_PATIENT, text, _PATIENT_STARTS):
         label = m.group("label")
         if label == "Name":
             line_before = text[max(0, m.start() - 30) : m.start()].split("\n")[-1]
@@ -159,12 +194,16 @@ def find_patient_names(text: str) -> list[RawIdentifier]:
 
 def find_sex(text: str) -> list[RawIdentifier]:
     found: list[RawIdentifier] = []
-    for m in _SEX.finditer(text):
+    # Every _SEX match holds "sex" or "gender", every _SEX_PROSE match "old" (in any case; for
+    # ASCII text re.IGNORECASE is plain ASCII case folding): skip the scans when none is there.
+    low = text.lower() if text.isascii() else None
+    labelled = low is None or "sex" in low or "gender" in low
+    for m in _SEX.finditer(text) if labelled else ():
         group = next(g for g in ("v1", "v2", "v3") if m.group(g))
         raw = m.group(group).lower()
         value = _SEX_VALUE.get(raw, "X")
         found.append(RawIdentifier("sex", value, m.start(group), m.end(group), 0.95))
-    for m in _SEX_PROSE.finditer(text):
+    for m in _SEX_PROSE.finditer(text) if low is None or "old" in low else ():
         value = _SEX_VALUE[m.group("v").lower()]
         found.append(RawIdentifier("sex", value, m.start("v"), m.end("v"), 0.6))
     return found
@@ -172,7 +211,7 @@ def find_sex(text: str) -> list[RawIdentifier]:
 
 def find_physicians(text: str) -> list[RawIdentifier]:
     found: list[RawIdentifier] = []
-    for m in _PHYSICIAN.finditer(text):
+    for m in _label_matches(_PHYSICIAN, text, _PHYSICIAN_STARTS):
         value = _person(m)
         if not value:
             continue

@@ -1,8 +1,10 @@
 """The clinical NLP pipeline: normalise, split, find diagnoses and dates, then plain Findings.
 
-One `Extractor` builds its spaCy pipeline once (spacy.blank("en") + chartroom_line_sentencizer +
-helper pipes for diagnoses + chartroom_dates) and turns texts into `models.types.Findings` whose
-offsets point into the text as given (the normaliser's offset map is applied to every span).
+One `Extractor` builds its spaCy pipeline once (spacy.blank("en") with models.tokenizer's caching
+English tokenizer + chartroom_line_sentencizer + helper pipes for diagnoses + chartroom_dates) and
+turns texts into `models.types.Findings` whose offsets point into the text as given (the
+normaliser's offset map is applied to every span). Each piece's text is kept in its doc's
+user_data (models.tokenizer.TEXT_KEY) so components need not rebuild it from the tokens.
 
 Sections and size: section headers are found on the whole normalised text first (models.sections,
 a line-anchored regex), then the text is cut into pieces that never span two sections and hold at
@@ -85,10 +87,11 @@ def build_nlp(settings: Settings, *, diagnoses: bool = True) -> Language:
 
     import models.sentences  # noqa: F401  (registers chartroom_line_sentencizer)
     from models.dates import register_component
+    from models.tokenizer import CONFIG
 
     silence_noisy_loggers()
     register_component()
-    nlp = spacy.blank("en")
+    nlp = spacy.blank("en", config=CONFIG)  # English tokenization, its cache working (see there)
     nlp.max_length = 100_000  # pieces are at most MAX_CHUNK_CHARS; this only guards misuse
     nlp.add_pipe("chartroom_line_sentencizer")
     if diagnoses:
@@ -201,7 +204,8 @@ class _Job:
     seen: int = 0
 
 
-# Strings spaCy may accumulate before the pipeline is rebuilt (~0.6 KB each).
+# New strings spaCy may accumulate beyond those of a freshly built pipeline before it is
+# rebuilt (~0.6 KB each).
 VOCAB_LIMIT = 150_000
 
 
@@ -228,6 +232,7 @@ class Extractor:
         if module is not None:
             self._release = importlib.import_module("models.terminology").ICD10CM_RELEASE
         self.nlp = build_nlp(self.settings, diagnoses=module is not None)
+        self._built_strings = len(self.nlp.vocab.strings)  # the rules' own strings
 
     @property
     def finds_diagnoses(self) -> bool:
@@ -238,6 +243,8 @@ class Extractor:
 
     def extract_many(self, texts: Iterable[str]) -> Iterator[Findings]:
         """Findings for each text, in order; chunks of all texts go through one nlp.pipe."""
+        from models.tokenizer import TEXT_KEY
+
         self._bound_vocabulary()
         make_doc = self.nlp.make_doc
 
@@ -246,6 +253,7 @@ class Extractor:
                 job = self._prepare(text)
                 for chunk in job.chunks:
                     doc = make_doc(chunk.text)
+                    doc.user_data[TEXT_KEY] = chunk.text
                     doc.user_data[HEADERS_KEY] = chunk.headers
                     if chunk.section:
                         doc.user_data[INITIAL_SECTION_KEY] = chunk.section
@@ -260,8 +268,9 @@ class Extractor:
     def _bound_vocabulary(self) -> None:
         """spaCy keeps every string it has seen (MRNs, numbers, OCR fragments) for the life of
         the pipeline: a long-running intake grew ~23 MB per 1,000 pages. Past `vocab_limit`
-        strings, the pipeline is built afresh (about a second) so memory stays bounded."""
-        if len(self.nlp.vocab.strings) > self.vocab_limit:
+        strings more than a fresh pipeline holds, it is built afresh (a few seconds) so memory
+        stays bounded."""
+        if len(self.nlp.vocab.strings) - self._built_strings > self.vocab_limit:
             log.info("rebuilding the NLP pipeline (%d strings)", len(self.nlp.vocab.strings))
             self.nlp = build_nlp(self.settings, diagnoses=self._diagnoses is not None)
 

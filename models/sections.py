@@ -13,6 +13,14 @@ transcribed notes (MTSamples: "...clinically.,ASSESSMENT: ,") run "LABEL: ..." b
 line. A mid-sentence "family history of" is never a header: the phrase must start the line (or
 follow that punctuation in upper case with a colon) and, without a colon, fill the whole line.
 
+Sections that carry an assertion (family, past medical and past surgical history: BOUNDED) end
+early when their header has text on its own line ("FHx: mother with diabetes."): that section is
+the rest of the line plus the lines that clearly continue it (list items "- Mother: ...", relative
+rows "Father: MI" for family history, lines that go on after a line without a sentence end), and
+ends at a blank line. A zero-width Header at the next line's start then restores the section in
+force before it, so "Patient has CHF." on the next line of a header-less note is not family
+history. A header alone on its line ("FAMILY HISTORY:") still runs to the next header.
+
 Why not medspaCy's Sectionizer: it costs ~4.6 ms per 2 KB note (a token Matcher over ~300 rules
 plus span bookkeeping) and needs a spaCy Doc, so it cannot run on the whole text before the text
 is cut into pieces; this look-up runs in ~0.15 ms per note on the raw string, is linear in the
@@ -58,8 +66,19 @@ def _vocabulary() -> dict[str, str]:
     return vocab
 
 
-_INLINE = re.compile(r"(?<=[.,;])[ \t]*(?P<h>[A-Z][A-Z0-9 /&'()\-]{1,60}?)[ \t]*:")
+# The ".,;" before an inline header is matched, not looked behind at, so the engine scans for it
+# in C; it cannot belong to an earlier match (which ends at ":"), so the headers found are the same.
+_INLINE = re.compile(r"[.,;][ \t]*(?P<h>[A-Z][A-Z0-9 /&'()\-]{1,60}?)[ \t]*:")
 _MAX_HEADER = 60
+BOUNDED = frozenset({"family_history", "past_medical_history", "past_surgical_history"})
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,2}[.)]|[a-z][.)])[ \t]")
+_RELATIVE = re.compile(
+    r"[ \t]*(?i:(?:maternal|paternal|mat|pat)\.?[ \t]+)?(?i:mother|father|mom|dad|parents?"
+    r"|sister|brother|siblings?|sons?|daughters?|children|child|aunt|uncle|cousin|grand\w*"
+    r"|mgm|mgf|pgm|pgf|twin|niece|nephew|family|relatives?)\b"
+)
+_LABEL = re.compile(r"[ \t]*[A-Za-z][A-Za-z /&'()\-]{0,40}:")
+_SENTENCE_END = (".", "!", "?")
 
 
 def _key(phrase: str) -> str:
@@ -110,7 +129,59 @@ def find_headers(text: str) -> list[Header]:
             if category is not None and m.start("h") not in taken:
                 found.append(Header(m.start("h"), m.end(), category))
         found.sort(key=lambda h: h.start)
+    if any(h.category in BOUNDED for h in found):
+        found = _bound_sections(text, found)
     return found
+
+
+def _continues(line: str, previous: str, category: str) -> bool:
+    """Whether `line` goes on with the one-line section whose last line was `previous`."""
+    if _LIST_ITEM.match(line):
+        return True
+    if category == "family_history" and _RELATIVE.match(line):
+        return True
+    if _LABEL.match(line) or previous.rstrip().endswith(_SENTENCE_END):
+        return False  # another "Label: value" row, or a new sentence
+    # wrapped prose goes on in lower case; an item of a one-per-line list has no sentence end
+    return line.lstrip()[:1].islower() or not line.rstrip().endswith(_SENTENCE_END)
+
+
+def _block_end(text: str, header: Header) -> int | None:
+    """Where a BOUNDED section with text on its header's line ends (the start of the first line
+    that does not continue it), or None when the header is alone on its line."""
+    line_end = text.find("\n", header.end)
+    if line_end == -1:
+        return None
+    if not text[header.end : line_end].strip():
+        return None
+    previous = text[header.end : line_end]
+    pos = line_end + 1
+    while pos < len(text):
+        nl = text.find("\n", pos)
+        nl = len(text) if nl == -1 else nl
+        line = text[pos:nl]
+        if not line.strip() or not _continues(line, previous, header.category):
+            return pos
+        previous = line
+        pos = nl + 1
+    return None
+
+
+def _bound_sections(text: str, found: list[Header]) -> list[Header]:
+    """`found` plus a zero-width Header, restoring the section in force before, where a BOUNDED
+    section with text on its header's line ends before the next header."""
+    out: list[Header] = []
+    outer = ""  # section in force outside the bounded one
+    for k, header in enumerate(found):
+        out.append(header)
+        if header.category not in BOUNDED:
+            outer = header.category
+            continue
+        end = _block_end(text, header)
+        following = found[k + 1].start if k + 1 < len(found) else len(text)
+        if end is not None and end < following:
+            out.append(Header(end, end, outer))
+    return out
 
 
 @dataclass(frozen=True)

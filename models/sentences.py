@@ -24,6 +24,8 @@ from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from models.tokenizer import doc_text
+
 SHORT_LINE = 45  # characters; a line shorter than this is a row of a form, not wrapped prose
 
 _HEADER_WORDS = (
@@ -63,13 +65,8 @@ def _line_starts_sentence(line: str, prev: str | None) -> bool:
     return bool(_ALL_CAPS_LINE.match(prev))
 
 
-def set_sentence_starts(doc: Doc) -> Doc:
-    """Set the sentence start flag of every token of `doc` (one from_array call)."""
-    n = len(doc)
-    if n == 0:
-        return doc
-    text = doc.text
-    # which character offsets begin a line that starts a sentence
+def _line_start_offsets(text: str) -> set[int]:
+    """Character offsets of the first non-blank character of each line that starts a sentence."""
     line_starts: set[int] = set()
     prev: str | None = None
     offset = 0
@@ -78,13 +75,29 @@ def set_sentence_starts(doc: Doc) -> Doc:
             line_starts.add(offset + len(line) - len(line.lstrip()))
         prev = line
         offset += len(line) + 1
-    attrs = doc.to_array([IDX, LENGTH, IS_SPACE]).tolist()
-    flags = numpy.full(n, -1, dtype="int64")
+    return line_starts
+
+
+_ENDS = frozenset({".", "?", "!"})
+_END_MARKS = frozenset('.?!)"')  # last character of every word that can end a sentence
+
+
+def set_sentence_starts(doc: Doc) -> Doc:
+    """Set the sentence start flag of every token of `doc` (one from_array call)."""
+    n = len(doc)
+    if n == 0:
+        return doc
+    text = doc_text(doc)
+    line_starts = _line_start_offsets(text)
+    idxs, lengths, spaces = doc.to_array([IDX, LENGTH, IS_SPACE]).T.tolist()
+    flags = [-1] * n
     flags[0] = 1
     previous_was_end = False
-    for i, (idx, length, space) in enumerate(attrs):
-        if space:
+    for i in range(n):
+        if spaces[i]:
             continue  # white space stays with the sentence it ends
+        idx = idxs[i]
+        end = idx + lengths[i]
         first = text[idx]
         if i and (
             idx in line_starts
@@ -92,16 +105,20 @@ def set_sentence_starts(doc: Doc) -> Doc:
             or (
                 first.isupper()
                 and i + 1 < n
-                and text[idx + length : idx + length + 1] == ":"
-                and _INLINE_HEADER.fullmatch(text, idx, idx + length)
+                and text[end : end + 1] == ":"
+                and _INLINE_HEADER.fullmatch(text, idx, end)
             )
         ):
             flags[i] = 1
-        word = text[idx : idx + length]
-        previous_was_end = word in {".", "?", "!"} or word.endswith((".)", '."'))
+        if text[end - 1] not in _END_MARKS:
+            previous_was_end = False
+            continue
+        word = text[idx:end]
+        previous_was_end = word in _ENDS or word.endswith((".)", '."'))
         if previous_was_end and word == "." and idx - text.rfind("\n", 0, idx) <= 4:
             previous_was_end = False  # the "." of a list marker such as "1."
-    doc.from_array([SENT_START], cast(Any, flags.astype("uint64").reshape(-1, 1)))
+    array = numpy.array(flags, dtype="int64").astype("uint64").reshape(-1, 1)
+    doc.from_array([SENT_START], cast(Any, array))
     return doc
 
 

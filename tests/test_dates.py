@@ -140,3 +140,68 @@ def test_roles(text: str, roles: list[DateRole]) -> None:
 
 def test_future_birth_date_rejected() -> None:
     assert _dates("DOB: 03/14/2030") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "roles"),
+    [
+        # label vocabulary
+        ("Adm Date: 03/10/2019", [DateRole.ADMISSION]),
+        ("Admit Dt: 03/10/2019", [DateRole.ADMISSION]),
+        ("Date Admitted: 03/10/2019", [DateRole.ADMISSION]),
+        ("Disch Date: 03/14/2019", [DateRole.DISCHARGE]),
+        ("D/C Date: 03/14/2019", [DateRole.DISCHARGE]),
+        ("Date Discharged: 03/14/2019", [DateRole.DISCHARGE]),
+        ("Date of Encounter: 03/14/2019", [DateRole.SERVICE]),
+        ("Appointment Date: 03/14/2019", [DateRole.SERVICE]),
+        ("Date of Consultation: 03/14/2019", [DateRole.SERVICE]),
+        ("Clinic Date: 03/14/2019", [DateRole.SERVICE]),
+        ("Date Dictated: 03/15/2019", [DateRole.REPORT]),
+        ("DD: 03/15/2019 DT: 03/16/2019", [DateRole.REPORT, DateRole.REPORT]),
+        # OCR confusions inside labels
+        ("Adm1ssion Date: 03/10/2019", [DateRole.ADMISSION]),
+        ("Adrnission Date: 03/10/2019", [DateRole.ADMISSION]),
+        ("Dlscharge Date: 03/14/2019", [DateRole.DISCHARGE]),
+        ("Date of Serv1ce: 03/14/2019", [DateRole.SERVICE]),
+        ("D0S: 03/14/2019", [DateRole.SERVICE]),
+        ("D0B: 03/14/1950", [DateRole.BIRTH]),
+        ("Date 0f Birth: 03/14/1950", [DateRole.BIRTH]),
+        # labels in columns on the line above, dates under them in the same order
+        (
+            "Admission Date:      Discharge Date:\n03/10/2019           03/14/2019",
+            [DateRole.ADMISSION, DateRole.DISCHARGE],
+        ),
+        (
+            "DOB:          Date of Service:\n03/14/1950    03/14/2019",
+            [DateRole.BIRTH, DateRole.SERVICE],
+        ),
+        ("Admission Date:   Discharge Date:\n03/10/2019", [DateRole.ADMISSION]),
+        # a bare "Date:" among the patient header lines is the encounter's date
+        ("Patient Name: DOE, Jane\nMRN: 123456\nDate: 03/14/2019", [DateRole.SERVICE]),
+        (
+            "Date: 03/14/2019\nPatient: DOE, Jane\nDOB: 01/02/1950",
+            [DateRole.SERVICE, DateRole.BIRTH],
+        ),
+        ("Plan reviewed.\nDate: 03/14/2019\nFollow up in 2 weeks.", [DateRole.OTHER]),
+        ("Patient Name: DOE, Jane\nLast dose date: 03/14/2019", [DateRole.OTHER]),
+        # a date alone on one of the first lines (a letter's dateline) dates the document
+        ("CITY HOSPITAL\nNovember 2, 2020\nDear Dr. Smith,", [DateRole.SERVICE]),
+        ("CITY HOSPITAL\n03/14/2019\nPatient seen for follow up.", [DateRole.SERVICE]),
+        ("Seen today.\n" * 8 + "03/14/2019\n", [DateRole.OTHER]),
+        ("CITY HOSPITAL\n03/14/2019 fall at home", [DateRole.OTHER]),
+        ("LABS:\n03/14/2019\nWBC 11.2", [DateRole.OTHER]),  # under a section header: a row
+    ],
+)
+def test_label_forms(text: str, roles: list[DateRole]) -> None:
+    assert [r for _, _, r in _dates(text)] == roles
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Date of Service: 10/05/2020\nHospital Day: 2",  # day numbering differs between sites
+        "DOS: 10/06/2020\nHD #5, doing well",
+    ],
+)
+def test_no_admission_date_is_inferred(text: str) -> None:
+    assert [v for _, v, r in _dates(text) if r == DateRole.ADMISSION] == []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from models.doctype import guess_document_type, is_signed
+from models.doctype import _COMPILED, guess_document_type, is_signed
 from models.types import DocumentType
 
 T = DocumentType
@@ -116,3 +118,25 @@ def test_title_outweighs_body() -> None:
 )
 def test_signed(text: str, signed: bool) -> None:
     assert is_signed(text) is signed
+
+
+def test_search_shortcuts_give_the_regex_answers() -> None:
+    """_Evidence skips searches (absent literal, or tries a "\\b" alternative only where its
+    literal occurs): on many texts it must answer exactly as the plain regex search."""
+    rng = random.Random(3)
+    words = [w for _, text in CASES for w in text.lower().split()]
+    words += ["ros", "pros", "x-ray", "xray", "i", "hereby", "re:", "cc:", "units", "result", "\n"]
+    texts = [text.lower() for _, text in CASES]
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 30))) for _ in range(800)]
+    for titles, body in _COMPILED.values():
+        for evidence in [*titles, *(e for e, _ in body)]:
+            for text in texts:
+                expected = evidence.regex.search(text)
+                assert evidence.found(text) == (expected is not None), (evidence.regex, text)
+                got = evidence.search(text)
+                assert (got and got.span()) == (expected and expected.span())
+
+
+def test_signed_shortcut_on_non_ascii_text() -> None:
+    assert is_signed("Électronically signed by Zoë Grant") is True
+    assert is_signed("Note \u00e9crite; no signature line") is False

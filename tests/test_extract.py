@@ -247,12 +247,11 @@ def test_importing_types_does_not_import_spacy() -> None:
 def test_vocabulary_stays_bounded_on_a_long_run() -> None:
     """Every new MRN or number is a new spaCy string; the pipeline is rebuilt past the limit,
     so a long-running intake does not grow without end, and results do not change."""
-    small = Extractor(vocab_limit=12_000)
-    baseline = small.nlp.vocab.strings.__len__()
+    small = Extractor(vocab_limit=2_000)
+    baseline = len(small.nlp.vocab.strings)  # the rules' own strings
     first = small.extract(NOTE)
     for n in range(40):
         numbers = " ".join(f"{n:03d}{k:05d}" for k in range(200))
         small.extract(f"MRN: {n:08d}\nValues: {numbers}\n")
-    assert len(small.nlp.vocab.strings) < 12_000 + 200 * 2 + 50
+    assert len(small.nlp.vocab.strings) < baseline + 2_000 + 200 * 2 + 50
     assert small.extract(NOTE) == first
-    assert baseline < 12_000

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -178,3 +180,28 @@ def test_identifiers_are_deduplicated_by_kind_and_value() -> None:
     assert norm[sex.start : sex.end] == "Female" and sex.confidence >= 0.9  # best, not "woman"
     mrn = next(i for i in found if i.kind == "mrn")
     assert mrn.start < 40  # the first occurrence
+
+
+def test_label_scans_give_the_finditer_matches() -> None:
+    """_label_matches tries only where a label word starts: same matches as finditer."""
+    from models import identifiers as ids
+
+    rng = random.Random(5)
+    pieces = ["MRN:", "M.R.N.", "MR #", "mr no.", "Medical Record Number", "Med Rec #", "Pt ID"]
+    pieces += ["Patient ID:", "Chart #", "Patient Name:", "Pt. Name", "Name:", "patient:"]
+    pieces += ["Attending", "Attending Physician:", "PCP:", "Consultant", "Dictated by"]
+    pieces += ["Electronically signed by", "Signed by", "Provider Name:", "Dr.", "DOE, JANE"]
+    pieces += ["Jane A. Doe", "Alan Grant, MD", "0O123456", "A1234567", "pt", "name", "med"]
+    pieces += ["the", "\n", ",", "formed", "Xpt"]
+    root = Path(__file__).resolve().parent.parent / "sample_scans"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(root.glob("*.gt.txt"))]
+    texts += [" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 25))) for _ in range(1500)]
+    cases = [
+        (ids._MRN_LABEL, ids._MRN_STARTS),
+        (ids._PATIENT, ids._PATIENT_STARTS),
+        (ids._PHYSICIAN, ids._PHYSICIAN_STARTS),
+    ]
+    for text in texts:
+        for pattern, starts in cases:
+            fast = [m.span() for m in ids._label_matches(pattern, text, starts)]
+            assert fast == [m.span() for m in pattern.finditer(text)], (pattern.pattern, text)
