@@ -9,7 +9,9 @@
    process: build rate (pages/s), rebuild time, the child's peak memory (ru_maxrss), index size;
 3. runs a fixed mix of word, phrase, field, code-prefix, date-range and faceted queries (every
    query also computes all four facets) in one process on one core: median and p95 latency of
-   `Search.search` (parse, match, rank, facets, snippets), after one warm-up round.
+   `Search.search` (parse, match, rank, facets, snippets), after one warm-up round, and a
+   per-query table (matches, median and max ms). `--queries-only --home DIR` times the queries
+   again on the index already in DIR (no fill, no rebuild).
 
 Goals (issue 5): p95 < 100 ms, median < 30 ms at 100,000 pages; build >= 300 pages/s; rebuild
 peak memory < 1 GB.
@@ -145,6 +147,17 @@ def populate(settings: Settings, pages: int, seed: int = 7) -> tuple[int, int, f
     return documents, made, time.perf_counter() - started
 
 
+def reused_store(settings: Settings) -> tuple[int, int, float]:
+    """(documents, pages, 0.0) of the store already in the data folder; (0, 0, 0.0) if none."""
+    from records.store import RecordStore
+
+    if not settings.home.is_dir():
+        return 0, 0, 0.0
+    with RecordStore(settings) as store:
+        counts = store.counts()
+    return counts["documents"], counts["pages"], 0.0
+
+
 def rebuild_child(home: str) -> None:
     from indexer.reindex import reindex
     from records.store import RecordStore
@@ -152,7 +165,10 @@ def rebuild_child(home: str) -> None:
     settings = Settings.from_env({}, home=Path(home), workers=1)
     with RecordStore(settings) as store:
         report = reindex(settings, store)
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # a multi-process writer's helpers
+    rss_mb = max(usage.ru_maxrss, children.ru_maxrss) / 1024
+    cpu = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
     print(
         json.dumps(
             {
@@ -160,6 +176,7 @@ def rebuild_child(home: str) -> None:
                 "documents": report.documents,
                 "seconds": report.seconds,
                 "peak_rss_mb": rss_mb,
+                "cpu_seconds": cpu,
             }
         )
     )
@@ -207,6 +224,7 @@ def run_queries(settings: Settings, rounds: int) -> dict[str, float]:
     mix = queries(settings)
     latencies: list[float] = []
     totals: dict[str, int] = {}
+    per_query: dict[str, list[float]] = {q: [] for q in mix}
     with Search(settings) as search:
         opened = time.perf_counter()
         search.reader()
@@ -217,10 +235,20 @@ def run_queries(settings: Settings, rounds: int) -> dict[str, float]:
             for q in mix:
                 t = time.perf_counter()
                 search.search(q, sort="date" if "date:" in q else "relevance")
-                latencies.append(time.perf_counter() - t)
+                per_query[q].append(time.perf_counter() - t)
+                latencies.append(per_query[q][-1])
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
     print("# per-query hits:", json.dumps(totals))
+    print(f"# per query (median of {rounds} rounds):")
+    print("| query | matches | median ms | max ms |")
+    print("|---|---|---|---|")
+    for q in mix:
+        times = per_query[q]
+        print(
+            f"| `{q}` | {totals[q]:,} | {statistics.median(times) * 1000:.1f} "
+            f"| {max(times) * 1000:.1f} |"
+        )
     return {
         "median_ms": statistics.median(latencies) * 1000,
         "p95_ms": p95 * 1000,
@@ -239,10 +267,32 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--home", type=Path, help="data folder (default: a temporary one)")
+    parser.add_argument(
+        "--reuse-store",
+        action="store_true",
+        help="use the store already in --home when it holds pages (no refill; its own size)",
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="stop after the rebuild (no queries)"
+    )
+    parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="only time the queries on the index already in --home (no fill, no rebuild)",
+    )
     parser.add_argument("--rebuild-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rebuild_child:
         rebuild_child(args.rebuild_child)
+        return 0
+    if args.queries_only:
+        if args.home is None:
+            parser.error("--queries-only needs --home")
+        only = Settings.from_env({}, home=args.home, workers=1)
+        print(f"# search_scale queries only, home {args.home}")
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"# load {load}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+        print(json.dumps({"latency": run_queries(only, args.rounds)}))
         return 0
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     home = args.home or Path(tempfile.mkdtemp(prefix="chartroom-bench-"))
@@ -251,9 +301,13 @@ def main() -> int:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"# python {platform.python_version()}, {os.cpu_count()} cores, load {load}, {when}")
-    documents, pages, seconds = populate(settings, args.pages)
-    rate = pages / seconds
-    print(f"store: {documents} documents, {pages} pages in {seconds:.0f}s ({rate:.0f} pages/s)")
+    documents, pages, seconds = reused_store(settings) if args.reuse_store else (0, 0, 0.0)
+    if pages:
+        print(f"store: reused, {documents} documents, {pages} pages")
+    else:
+        documents, pages, seconds = populate(settings, args.pages)
+        rate = pages / seconds
+        print(f"store: {documents} documents, {pages} pages in {seconds:.0f}s ({rate:.0f} pages/s)")
     child = subprocess.run(
         [sys.executable, __file__, "--rebuild-child", str(home)],
         capture_output=True,
@@ -266,9 +320,14 @@ def main() -> int:
     print(
         f"rebuild: {rebuild['pages']} pages in {rebuild['seconds']:.0f}s = "
         f"{rebuild['pages'] / rebuild['seconds']:.0f} pages/s; "
+        f"CPU {rebuild['cpu_seconds']:.0f}s = {rebuild['pages'] / rebuild['cpu_seconds']:.0f} "
+        f"pages/s ({1000 * rebuild['cpu_seconds'] / max(1, rebuild['pages']):.1f} ms/page); "
         f"peak RSS {rebuild['peak_rss_mb']:.0f} MB; "
         f"index {size / 1e6:.0f} MB ({size / max(1, pages) / 1024:.1f} KiB/page)"
     )
+    if args.build_only:
+        print(json.dumps({"pages": pages, "rebuild": rebuild, "index_bytes": size}))
+        return 0
     lat = run_queries(settings, args.rounds)
     print(
         f"queries: {lat['queries']} timed, median {lat['median_ms']:.1f} ms, p95 "

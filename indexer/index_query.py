@@ -16,6 +16,7 @@ from whoosh import query as wq
 
 from indexer import query as q
 from indexer.index_schema import EXACT, STEMMED, TOKENS, fold
+from indexer.index_terms import PAIR_SEP, date_range_query, pair_terms, phrase_query
 
 TOKEN_PATTERN = re.compile(TOKENS)
 NOTHING: wq.Query = wq.NullQuery
@@ -88,7 +89,7 @@ def _words(node: q.Words) -> wq.Query | None:
     if node.fuzzy:
         return _all(wq.FuzzyTerm(field, t, maxdist=node.fuzzy, prefixlength=1) for t in exact)
     if len(exact) > 1 and field == "exact":  # "c-reactive", "I50.22/N18.3": keep the order
-        return wq.Phrase("exact", exact)
+        return phrase_query(exact)
     stems = fold(node.text, STEMMED)
     return _all(wq.Term("text" if field == "exact" else field, t) for t in stems)
 
@@ -107,13 +108,15 @@ def _phrase(node: q.Phrase) -> wq.Query | None:
     words = fold(node.text, analyzer)
     if not words:
         return None
+    if field == "exact":
+        return phrase_query(words)
     return wq.Term(field, words[0]) if len(words) == 1 else wq.Phrase(field, words)
 
 
 def translate(node: q.Node, *, loose: bool = False) -> wq.Query:
     """The Whoosh query for a parsed clerk query (NullQuery when nothing can match).
 
-    `loose` turns phrases into their words (AND): cheap to score, used to rank documents that
+    `loose` turns phrases into their word pairs (AND): cheap to score, used to rank documents that
     the exact query already matched (Whoosh's positional phrase matching is slow).
     """
     out = _translate(node, loose)
@@ -134,18 +137,20 @@ def _translate(node: q.Node, loose: bool = False) -> wq.Query | None:
     if isinstance(node, q.Words):
         return _words(node)
     if isinstance(node, q.Phrase):
-        if loose and node.field != "patient":
-            field, analyzer = ("dx_text", STEMMED) if node.field == "dx" else ("exact", EXACT)
-            return _all(wq.Term(field, t) for t in fold(node.text, analyzer))
+        if loose and node.field == "dx":
+            return _all(wq.Term("dx_text", t) for t in fold(node.text, STEMMED))
+        if loose and node.field != "patient":  # its word pairs: short lists, no positions
+            words = fold(node.text, EXACT)
+            if len(words) < 2:
+                return _phrase(node)
+            return _all(wq.Term("pairs", t) for t in pair_terms(words))
         return _phrase(node)
     if isinstance(node, q.Code):
         return wq.Prefix("dx", node.prefix)
     if isinstance(node, q.Types):
         return wq.Or([wq.Term("type", name) for name in node.names])
     if isinstance(node, q.DateRange):
-        start = node.start.isoformat() if node.start else "0000-00-00"
-        end = node.end.isoformat() if node.end else "9999-99-99"
-        return wq.TermRange(node.field, start, end)
+        return date_range_query(node.field, node.start, node.end)
     if isinstance(node, q.Filed):
         return wq.Term("filed", "yes" if node.value else "no")
     if isinstance(node, q.Not):
@@ -210,6 +215,8 @@ def hit_terms(terms: Collection[tuple[str, bytes | str]]) -> HitTerms:
             stemmed.add(text)
         elif field in ("exact", "patient_name"):
             exact.add(text)
+        elif field == "pairs":
+            exact.update(text.split(PAIR_SEP))
     return HitTerms(frozenset(stemmed), frozenset(exact))
 
 

@@ -8,6 +8,7 @@ reading the segments is reported as IndexUnavailable, never as a library excepti
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from whoosh.util.numeric import byte_to_length
 
 from chartroom.errors import ChartroomError, IndexUnavailable
 from indexer import query as q
+from indexer.index_docsets import matching_docnums
 from indexer.index_query import (
     HitTerms,
     Restriction,
@@ -30,6 +32,7 @@ from indexer.index_query import (
     restrict,
     translate,
 )
+from indexer.index_rank import top_docs
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,8 @@ def _cache_field_lengths(searcher: Searcher) -> None:
     the cost of ranking a common word.
     """
     table = [byte_to_length(b) for b in range(256)]
-    for segment, _ in searcher.reader().leaf_readers():
+    for sub, _ in searcher.leaf_searchers():
+        segment = sub.reader()
         perdoc = getattr(segment, "_perdoc", None)
         if perdoc is None or not hasattr(perdoc, "_cached_reader"):
             continue
@@ -103,6 +107,7 @@ def _cache_field_lengths(searcher: Searcher) -> None:
             return values[docnum] or default
 
         segment.doc_field_length = lengths
+        sub.doc_field_length = lengths  # the searcher copied the reader's method when opened
 
 
 class IndexReader:
@@ -150,12 +155,24 @@ class IndexReader:
         full = restrict(user_query, restriction)
         with _reading("search"):
             terms = hit_terms(user_query.existing_terms(self.searcher.reader(), expand=True))
-            docnums = list(self.searcher.docs_for_query(full))
+            docnums = matching_docnums(self.searcher, full)
             if sort == "date":
+                # newest first, ties by index order (docnums ascend; nlargest is stable)
                 dates = self._column("sort_date")
-                docnums.sort(key=lambda d: (-dates[d], d))
-                page = docnums[offset : offset + limit]
+                page = heapq.nlargest(offset + limit, docnums, key=dates.__getitem__)[offset:]
                 hits = [RawHit(d, 0.0, self.searcher.stored_fields(d)) for d in page]
+            elif (
+                ranked := top_docs(
+                    self.searcher,
+                    translate(node, loose=True) if has_phrase(node) else full,
+                    docnums,
+                    offset + limit,
+                )
+            ) is not None:
+                hits = [
+                    RawHit(d, score, self.searcher.stored_fields(d))
+                    for d, score in ranked[offset : offset + limit]
+                ]
             elif has_phrase(node) and docnums:
                 # rank the exact matches by the phrase words: no second positional pass
                 ranking = translate(node, loose=True)

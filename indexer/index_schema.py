@@ -25,7 +25,9 @@ from whoosh.analysis import (
 from whoosh.columns import VarBytesColumn
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 1
+from indexer.index_terms import PairFilter, date_terms
+
+SCHEMA_VERSION = 2  # 2: word pairs (`pairs`), year/month date terms
 
 TOKENS = r"\w+(?:[.'’]\w+)*"  # words, with inner dots/apostrophes (I50.22, O'Neil, 3.5)
 
@@ -48,6 +50,7 @@ def exact_analyzer() -> Analyzer:
 
 STEMMED = stemmed_analyzer()
 EXACT = exact_analyzer()
+PAIRS = exact_analyzer() | PairFilter()  # adjacent folded words, one term a pair
 
 
 def build_schema() -> fields.Schema:
@@ -58,11 +61,13 @@ def build_schema() -> fields.Schema:
         page_count=fields.STORED(),
         text=fields.TEXT(analyzer=STEMMED, stored=True, phrase=False),
         exact=fields.TEXT(analyzer=EXACT, phrase=True),
+        pairs=fields.TEXT(analyzer=PAIRS, phrase=True),  # "shortness of": exact phrases
         patient_id=fields.ID(stored=True, sortable=True),  # "" when unfiled
         mrn=fields.ID(stored=True),
         patient_name=fields.TEXT(analyzer=EXACT, stored=True, phrase=True),
         type=fields.ID(stored=True, sortable=True),
-        date=fields.KEYWORD(scorable=False),  # any document date except birth dates
+        date=fields.KEYWORD(scorable=False),  # any document date except birth dates, with
+        # its month and year terms ("2019-03-14 m2019-03 y2019", indexer/index_terms.py)
         admitted=fields.KEYWORD(scorable=False),
         discharged=fields.KEYWORD(scorable=False),
         dob=fields.KEYWORD(scorable=False),
@@ -173,14 +178,15 @@ def fields_of(entry: PageEntry) -> dict[str, Any]:
         "page_count": entry.page_count,
         "text": entry.text,
         "exact": entry.text,
+        "pairs": entry.text,
         "patient_id": "" if entry.patient_id is None else str(entry.patient_id),
         "mrn": entry.mrn.strip().upper(),
         "patient_name": entry.patient_name,
         "type": entry.document_type,
-        "date": " ".join(document_dates),
-        "admitted": " ".join(sorted({v for r, v in entry.dates if r == "admission"})),
-        "discharged": " ".join(sorted({v for r, v in entry.dates if r == "discharge"})),
-        "dob": " ".join(sorted({v for r, v in entry.dates if r == "birth"})),
+        "date": date_terms(document_dates),
+        "admitted": date_terms(v for r, v in entry.dates if r == "admission"),
+        "discharged": date_terms(v for r, v in entry.dates if r == "discharge"),
+        "dob": date_terms(v for r, v in entry.dates if r == "birth"),
         "dates": [[r, v] for r, v in entry.dates],
         "sort_date": int(main.replace("-", "")) if main else 0,
         "year": main[:4],

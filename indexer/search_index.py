@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as windex
-from whoosh.writing import IndexWriter, LockError, SegmentWriter
+from whoosh.writing import IndexWriter, LockError
 
 from chartroom.errors import ChartroomError, IndexBusy, IndexUnavailable
 from chartroom.settings import Settings
 from indexer.index_reader import IndexReader
 from indexer.index_schema import SCHEMA_VERSION, PageEntry, build_schema, fields_of
+from indexer.index_writer import Writer, merge_all
 
 log = logging.getLogger(__name__)
 
@@ -56,37 +57,6 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     tmp.replace(path)
-
-
-class _LengthCache:
-    """Field lengths of the segment being written, read once per (document, field).
-
-    Whoosh's writer looks the length up again for every posting (hundreds per page) through a
-    column reader; caching them per field makes flushing and merging several times faster.
-    """
-
-    def __init__(self, reader: Any) -> None:
-        self._reader = reader
-        self._count = int(reader.doc_count_all())
-        self._fields: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        lengths = self._fields.get(fieldname)
-        if lengths is None:
-            lengths = [self._reader.doc_field_length(d, fieldname) for d in range(self._count)]
-            self._fields[fieldname] = lengths
-        return lengths[docnum] if 0 <= docnum < self._count else default
-
-
-class _Writer(SegmentWriter):  # type: ignore[misc]
-    def _flush_segment(self) -> None:
-        self.perdocwriter.close()
-        reader = self.per_document_reader() if self.codec.length_stats else None
-        lengths = _LengthCache(reader) if reader is not None else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
-        if reader is not None:
-            reader.close()
 
 
 class SearchIndex:
@@ -172,7 +142,7 @@ class SearchIndex:
 
     def _writer(self, ix: windex.Index) -> IndexWriter:
         try:
-            return _Writer(ix, timeout=self.lock_timeout, delay=0.05, limitmb=self.memory_mb)
+            return Writer(ix, timeout=self.lock_timeout, delay=0.05, limitmb=self.memory_mb)
         except LockError as exc:
             log.info("index write lock busy after %.1fs", self.lock_timeout)
             raise IndexBusy("another process holds the search index's write lock") from exc
@@ -266,36 +236,48 @@ class Rebuilder:
         return 0
 
     def add_chunk(self, entries: Sequence[PageEntry], last_document_id: int) -> None:
+        """Index `entries` (whole documents, ending with `last_document_id`) and commit them.
+        When the writer's in-memory postings reach its memory budget first, the pages so far
+        are committed at a document boundary (and recorded) and a new segment is started."""
         assert self._ix is not None, "call resume_after() first"
+        done = 0
+        while done < len(entries):
+            done = self._commit_part(entries, done, last_document_id)
+
+    def _commit_part(self, entries: Sequence[PageEntry], start: int, last_id: int) -> int:
+        assert self._ix is not None
         writer = self.index._writer(self._ix)
+        end = len(entries)
         try:
             if self._resumed_chunk:  # a crash after a commit may have left this chunk in
                 for document_id in sorted({e.document_id for e in entries}):
                     writer.delete_by_term("document_id", str(document_id))
                 self._resumed_chunk = False
-            for entry in entries:
+            for i in range(start, len(entries)):
+                entry = entries[i]
                 writer.add_document(**fields_of(entry))
+                at_boundary = i + 1 < end and entries[i + 1].document_id != entry.document_id
+                if at_boundary and isinstance(writer, Writer) and writer.nearly_full():
+                    end, last_id = i + 1, entry.document_id
+                    break
             writer.commit(merge=False)  # one merge at the end (finish), not one per chunk
         except BaseException:
             _cancel(writer)
             raise
         progress = _read_json(self.work / PROGRESS_FILE)
-        pages = int(progress.get("pages", 0)) + len(entries)
+        pages = int(progress.get("pages", 0)) + end - start
         _write_json(
             self.work / PROGRESS_FILE,
-            {
-                "schema_version": SCHEMA_VERSION,
-                "after_document_id": last_document_id,
-                "pages": pages,
-            },
+            {"schema_version": SCHEMA_VERSION, "after_document_id": last_id, "pages": pages},
         )
+        return end
 
     def finish(self) -> None:
         assert self._ix is not None, "call resume_after() first"
         segments = len(self._ix._segments())
         if segments > 1:  # one merge of all the chunks' segments: fastest to search
             writer = self.index._writer(self._ix)
-            writer.commit(optimize=True)
+            writer.commit(mergetype=merge_all)
         self._ix.close()
         (self.work / PROGRESS_FILE).unlink(missing_ok=True)
         _write_json(self.work / VERSION_FILE, {"schema_version": SCHEMA_VERSION})

@@ -1,0 +1,190 @@
+"""Every document a query matches, as sets of document numbers (exact totals and facets).
+
+Whoosh enumerates matches one posting at a time through a tree of Python matchers (about
+1-3 µs per posting and per tree level). Totals and facet counts need every match but no score,
+so here a query is evaluated segment by segment as Python sets: a term's postings are read a
+whole block at a time, AND/OR/NOT are set intersections, unions and differences (C speed), and
+term ranges, prefixes and fuzzy words are the union of the terms they expand to. A phrase is
+the documents holding all its words, then the positions of those documents only (Whoosh builds
+span objects for every position). Other query types fall back to Whoosh's own matcher. Deleted
+documents are removed at the end, per segment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import accumulate
+from pickle import loads
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.formats import Positions
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.searching import Searcher
+
+
+def matching_docnums(searcher: Searcher, query: wq.Query) -> list[int]:
+    """The global numbers of the (undeleted) documents `query` matches, in order."""
+    out: list[int] = []
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        ids = _eval(sub, reader, query)
+        if ids and reader.has_deletions():
+            ids = ids.difference(_deleted(reader))
+        if offset:
+            out.extend(sorted(d + offset for d in ids))
+        else:
+            out.extend(sorted(ids))
+    return out
+
+
+def _deleted(reader: Any) -> set[int]:
+    perdoc = getattr(reader, "_perdoc", None)
+    if perdoc is not None:
+        return set(perdoc.deleted_docs())
+    return {d for d in range(reader.doc_count_all()) if reader.is_deleted(d)}
+
+
+def blocks(
+    matcher: Any, weights: bool = False, values: bool = False
+) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence[Any]]]:
+    """A term's postings a block at a time: (ids, weights, values), the last two empty unless
+    asked for. Postings inlined in the term info (a ListMatcher) come as one block."""
+    matcher = _unwrap(matcher)  # deleted documents: removed by the callers
+    if not isinstance(matcher, W3LeafMatcher):
+        ids: list[int] = []
+        ws: list[float] = []
+        vs: list[Any] = []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            if weights:
+                ws.append(matcher.weight())
+            if values:
+                vs.append(matcher.value())
+            matcher.next()
+        yield ids, ws, vs
+        return
+    while not matcher._atend and matcher._i < matcher._blocklength:
+        if matcher._ids is None:
+            matcher._read_ids()
+        if weights and matcher._weights is None:
+            matcher._read_weights()
+        if values and matcher._values is None:
+            matcher._read_values()
+        yield matcher._ids, matcher._weights if weights else (), matcher._values if values else ()
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+
+
+def _leaf_ids(matcher: Any) -> set[int]:
+    ids: set[int] = set()
+    for block, _, _ in blocks(matcher):
+        ids.update(block)
+    return ids
+
+
+def _term_ids(reader: Any, fieldname: str, text: Any) -> set[int]:
+    if fieldname not in reader.schema:
+        return set()
+    btext = text if isinstance(text, bytes) else reader.schema[fieldname].to_bytes(text)
+    if (fieldname, btext) not in reader:
+        return set()
+    return _leaf_ids(reader.postings(fieldname, btext))
+
+
+def _unwrap(matcher: Any) -> Any:
+    while isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    return matcher
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    """Whoosh's Positions.decode_positions (frequency, then pickled deltas), without the loop."""
+    # the index's own postings, which Whoosh unpickles the same way
+    return list(accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b".")))  # noqa: S301
+
+
+def _positions(reader: Any, fieldname: str, btext: bytes, docs: set[int]) -> dict[int, list[int]]:
+    """Positions of one term in each of `docs` (only their values are decoded)."""
+    fmt = reader.schema[fieldname].format
+    decode = _decode_positions if type(fmt) is Positions else fmt.decode_positions
+    out: dict[int, list[int]] = {}
+    for ids, _, values in blocks(reader.postings(fieldname, btext), values=True):
+        for j, docnum in enumerate(ids):
+            if docnum in docs:
+                out[docnum] = decode(values[j])
+    return out
+
+
+def _phrase_ids(reader: Any, query: wq.Phrase) -> set[int]:
+    """Documents with the words at consecutive positions: the documents with every word, then
+    the positions of those documents only."""
+    field = reader.schema[query.fieldname]
+    btexts = [field.to_bytes(w) for w in query.words]
+    sets = sorted((_term_ids(reader, query.fieldname, t) for t in btexts), key=len)
+    candidates = sets[0]
+    for other in sets[1:]:
+        candidates = candidates & other
+    if len(btexts) < 2 or not candidates:
+        return candidates
+    where = [_positions(reader, query.fieldname, t, candidates) for t in btexts]
+    out: set[int] = set()
+    first, rest = where[0], where[1:]
+    if len(rest) == 1:  # two terms (a three-word phrase as pairs): the common case
+        second = rest[0]
+        return {d for d in candidates if not set(second[d]).isdisjoint([p + 1 for p in first[d]])}
+    for doc in candidates:
+        others = [set(w[doc]) for w in rest]
+        if any(all(p + k in r for k, r in enumerate(others, 1)) for p in first[doc]):
+            out.add(doc)
+    return out
+
+
+def _eval(searcher: Searcher, reader: Any, query: wq.Query) -> set[int]:
+    if query is wq.NullQuery:
+        return set()
+    if (
+        isinstance(query, wq.Phrase)
+        and query.slop == 1
+        and query.fieldname in reader.schema
+        and reader.schema[query.fieldname].format.supports("positions")
+        and query.words
+    ):
+        return _phrase_ids(reader, query)
+    if isinstance(query, wq.Term):
+        return _term_ids(reader, query.fieldname, query.text)
+    if isinstance(query, (wq.Prefix, wq.TermRange, wq.FuzzyTerm, wq.Wildcard)):
+        out: set[int] = set()
+        for btext in query._btexts(reader):
+            out |= _term_ids(reader, query.fieldname, btext)
+        return out
+    if isinstance(query, wq.AndNot):
+        return _eval(searcher, reader, query.a) - _eval(searcher, reader, query.b)
+    if isinstance(query, wq.Not):
+        return set(range(reader.doc_count_all())) - _eval(searcher, reader, query.query)
+    if isinstance(query, wq.And):
+        positive = [q for q in query.subqueries if not isinstance(q, wq.Not)]
+        negative = [q.query for q in query.subqueries if isinstance(q, wq.Not)]
+        if not positive:
+            positive = [wq.Every()]
+        sets = sorted((_eval(searcher, reader, q) for q in positive), key=len)
+        result = sets[0]
+        for other in sets[1:]:
+            if not result:
+                break
+            result = result & other
+        for q in negative:
+            if not result:
+                break
+            result = result - _eval(searcher, reader, q)
+        return result
+    if isinstance(query, wq.Or) and not getattr(query, "minmatch", 0):
+        result = set()
+        for q in query.subqueries:
+            result |= _eval(searcher, reader, q)
+        return result
+    if isinstance(query, wq.Every):
+        return set(range(reader.doc_count_all()))
+    return set(query.docs(searcher))

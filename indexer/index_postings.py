@@ -1,0 +1,91 @@
+"""The W3 codec's postings writer fed a term's postings in blocks (used by index_writer.py).
+
+Whoosh's W3PostingsWriter takes one posting per call (type asserts, running statistics) and
+compresses every block with zlib, even a block of one posting. `BulkPostings` writes the same
+on-disk format from lists, keeps a term's single posting in its term info (Whoosh's own inlining
+never runs: it calls a misspelt method), and leaves blocks of a few bytes uncompressed (each
+block records its compression; readers follow it).
+"""
+
+from __future__ import annotations
+
+import zlib
+from pickle import dumps
+from typing import Any
+
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter
+from whoosh.util.numeric import length_to_byte
+
+INLINE = True  # terms with one posting keep it in the term table
+SMALL_BLOCK = 80  # bytes of a block's pickle below which it is stored uncompressed
+
+
+class BulkPostings(W3PostingsWriter):  # type: ignore[misc]
+    """W3PostingsWriter taking a term's postings as lists, a block at a time."""
+
+    _terminfo: Any
+    _maxweight: float
+    _minlength: int | None
+    _maxlength: int
+
+    def add_many(self, ids: Any, weights: Any, values: Any, lengths: list[int]) -> None:
+        limit = self._blocklimit
+        start, end = 0, len(ids)
+        while start < end:
+            if len(self._ids) >= limit:
+                self._write_block()
+            stop = min(end, start + limit - len(self._ids))
+            self._ids.extend(ids[start:stop])
+            block_weights = weights[start:stop]
+            self._weights.extend(block_weights)
+            self._maxweight = max(self._maxweight, max(block_weights))
+            self._values.extend([v for v in values[start:stop] if v])
+            nonzero = [n for n in lengths[start:stop] if n]
+            if nonzero:
+                low = min(nonzero)
+                if self._minlength is None or low < self._minlength:
+                    self._minlength = low
+                self._maxlength = max(self._maxlength, max(nonzero))
+            start = stop
+
+    def finish_postings(self) -> Any:
+        """A term with a single posting keeps it in its term info (no block in the postings
+        file): W3PostingsWriter's own inlining never runs (it calls a misspelt method); the W3
+        reader serves inlined postings through a ListMatcher."""
+        ids, values = self._ids, self._values
+        if INLINE and not self._blockcount and len(ids) == 1 and len(values) == 1:
+            terminfo = self._terminfo
+            terminfo.add_block(self)
+            terminfo.set_inlined(ids, self._weights, values)
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
+
+    def _write_block(self, last: bool = False) -> None:
+        """W3PostingsWriter._write_block, but a block whose pickle is small is not compressed
+        (zlib costs more than it saves on a posting or two; readers follow the block's flag)."""
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        databytes = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+        comp = self._compression if len(databytes) >= SMALL_BLOCK else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        ids = self._ids
+        infobytes = dumps(
+            (
+                len(ids),
+                ids[-1],
+                self._maxweight,
+                comp,
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            ),
+            2,
+        )
+        size = len(infobytes) + len(databytes)
+        self._postfile.write_int(-size if last else size)
+        self._postfile.write(infobytes)
+        self._postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()

@@ -1,0 +1,109 @@
+"""Rank the pages a query matched by BM25, the way Whoosh does, without its matcher tree.
+
+Whoosh scores a match through a collector, a tree of matchers and a scorer object per term
+(about 8-10 µs per matching page). The matching pages are already known exactly (the set from
+indexer/index_docsets.py), so for the common query shapes (terms under AND / OR, NOT parts
+unscored) each term's postings are read a block at a time and its BM25 contribution is added to
+the pages that matched: Whoosh's formula, statistics (idf, average field length) and field
+lengths, summed over the matched terms as Whoosh's AND/OR matchers sum them; ties in index
+order. Prefixes, fuzzy words and ranges score as the OR of the words they expand to, as in
+Whoosh. Other shapes (boosts, NOT under OR) return None: Whoosh ranks those.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+
+from indexer.index_docsets import blocks
+
+
+def _terms(
+    reader: Any,
+    query: wq.Query,
+    out: list[tuple[str, str, Any]],
+    constant: list[float],
+    required: bool = True,
+) -> bool:
+    """Collect the scored terms of `query` as ("term", field, text); `constant` gets what every
+    match scores from NOT parts. False when the shape is not handled here. `required`: every
+    match of the whole query matches this part (it is reached through ANDs only)."""
+    if isinstance(query, wq.Term):
+        if query.boost != 1.0:
+            return False
+        out.append(("term", query.fieldname, query.text))
+        return True
+    if isinstance(query, wq.MultiTerm):
+        if query.boost != 1.0:
+            return False
+        # Whoosh scores a prefix, fuzzy word or range as the OR of the words it expands to
+        # (whatever its `constantscore`), so a page scores the sum of the words it holds
+        out.extend(("term", query.fieldname, w) for w in query._btexts(reader) if w)
+        return True
+    if isinstance(query, wq.AndNot):
+        return _terms(reader, query.a, out, constant, required)
+    if isinstance(query, (wq.And, wq.Or)) and not isinstance(query, (wq.AndMaybe,)):
+        if query.boost != 1.0 or getattr(query, "minmatch", 0) or getattr(query, "scale", None):
+            return False
+        inner = required and isinstance(query, wq.And)
+        for sub in query.subqueries:
+            if isinstance(sub, wq.Not):
+                if not inner:
+                    return False
+                constant.append(sub.boost)  # Whoosh scores a NOT part as its boost
+                continue
+            if not _terms(reader, sub, out, constant, inner):
+                return False
+        return True
+    return False
+
+
+def top_docs(
+    searcher: Searcher, query: wq.Query, docnums: list[int], limit: int
+) -> list[tuple[int, float]] | None:
+    """The best `limit` of `docnums` (global numbers) as (docnum, score), or None (use Whoosh)."""
+    terms: list[tuple[str, str, Any]] = []
+    constant: list[float] = []
+    weighting = searcher.weighting
+    if (
+        type(weighting) is not BM25F
+        or weighting._field_B
+        or not _terms(searcher.reader(), query, terms, constant)
+    ):
+        return None
+    schema = searcher.schema
+    scores: dict[int, float] = dict.fromkeys(docnums, float(sum(constant)))
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        end = offset + reader.doc_count_all()
+        local = {d - offset for d in docnums if offset <= d < end}
+        if not local:
+            continue
+        for _, fieldname, text in terms:
+            if fieldname not in schema:
+                continue
+            field = schema[fieldname]
+            btext = text if isinstance(text, bytes) else field.to_bytes(text)
+            if (fieldname, btext) not in reader:
+                continue
+            if field.scorable:
+                idf = searcher.idf(fieldname, btext)
+                avgfl = searcher.avg_field_length(fieldname) or 1
+                k1, b = weighting.K1, weighting.B
+                norm = k1 * (1 - b)
+                per_length = k1 * b / avgfl
+                lengths = sub.doc_field_length
+            for ids, weights, _ in blocks(reader.postings(fieldname, btext), weights=True):
+                for docnum, tf in zip(ids, weights, strict=True):
+                    if docnum in local:
+                        if field.scorable:
+                            fl = lengths(docnum, fieldname, 1)
+                            value = idf * ((tf * (k1 + 1)) / (tf + norm + per_length * fl))
+                        else:
+                            value = tf
+                        scores[docnum + offset] += value
+    return heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))

@@ -1,0 +1,159 @@
+"""The fast index writer (indexer/index_writer.py, index_analysis.py) builds the same index as
+Whoosh's own writer: every posting (term, docnum, weight, value bytes), field length and stored
+field, through a plain commit, chunked commits merged at the end, and a pool that spills."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh.writing import SegmentWriter
+
+from indexer.index_schema import EXACT, STEMMED, PageEntry, build_schema, fields_of
+from indexer.index_writer import Writer, merge_all
+from indexer.search_index import PROGRESS_FILE, SearchIndex
+
+WORDS = [
+    "the", "of", "and", "Patient", "patient's", "presents", "with", "shortness", "breath",
+    "Heart", "failure", "HEART", "I50.22", "3.5", "mg", "O'Neil", "O’Brien", "Café", "naïve",
+    "Ångström", "ﬁbrosis", "İstanbul", "straße", "x-ray", "running", "runs", "ran", "is", "a",
+    "denied", "no", "not", "tamoxifen", "furosemide", "40mg", "résumé", "e.g", "U.S.A", "_x_",
+    "a1c", "7.2%", "ΣΙΣΥΦΟΣ", "ﬀ", "it's", "its", "co-morbid", "2019-03-14", "…", "—", "ⅷ",
+]  # fmt: skip
+
+
+def _text(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n)) + rng.choice(["", ".", "\n", " ,"])
+
+
+def _entries(count: int, seed: int = 3) -> list[PageEntry]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        doc = 1 + i // 2
+        out.append(
+            PageEntry(
+                document_id=doc,
+                page=1 + i % 2,
+                page_count=2,
+                text=_text(rng, rng.randint(0, 120)) if i % 7 else "",
+                document_type=rng.choice(["discharge_summary", "progress_note"]),
+                patient_id=rng.choice([None, 1, 2]),
+                mrn=rng.choice(["", "10000001"]),
+                patient_name=rng.choice(["", "Brindlemoor, Ada", "Ñúñez, José"]),
+                dates=(("service", f"2019-03-{1 + i % 28:02d}"), ("birth", "1950-01-02")),
+                diagnoses=(("I50.22", "affirmed", _text(rng, 6)), ("C50.9", "negated", "x")),
+                filed=bool(i % 3),
+                source="batch.pdf",
+                text_source="ocr",
+                ingested="2026-01-01",
+                low_confidence=False,
+            )
+        )
+    return out
+
+
+def _dump(directory: Path) -> dict[str, Any]:
+    ix = windex.open_dir(str(directory))
+    with ix.reader() as reader:
+        postings = list(reader.iter_postings())
+        names = sorted(reader.indexed_field_names())
+        lengths = {
+            n: [reader.doc_field_length(d, n) for d in range(reader.doc_count_all())] for n in names
+        }
+        stored = list(reader.iter_docs())
+        segments = len(ix._segments())
+    ix.close()
+    return {"postings": postings, "lengths": lengths, "stored": stored, "segments": segments}
+
+
+def _build(directory: Path, entries: list[PageEntry], fast: bool, chunk: int, **kw: Any) -> None:
+    directory.mkdir()
+    ix = windex.create_in(str(directory), build_schema())
+    for start in range(0, len(entries), chunk):
+        writer = Writer(ix, **kw) if fast else SegmentWriter(ix, **kw)
+        for entry in entries[start : start + chunk]:
+            writer.add_document(**fields_of(entry))
+        writer.commit(merge=False)
+    if len(ix._segments()) > 1:
+        if fast:
+            Writer(ix, **kw).commit(mergetype=merge_all)
+        else:
+            SegmentWriter(ix, **kw).commit(optimize=True)
+    ix.close()
+
+
+def _same(tmp_path: Path, entries: list[PageEntry], chunk: int, **kw: Any) -> None:
+    _build(tmp_path / "whoosh", entries, False, chunk)
+    _build(tmp_path / "fast", entries, True, chunk, **kw)
+    expected, got = _dump(tmp_path / "whoosh"), _dump(tmp_path / "fast")
+    assert got["segments"] == expected["segments"] == 1
+    assert len(got["postings"]) == len(expected["postings"]) > 1000
+    for want, have in zip(expected["postings"], got["postings"], strict=True):
+        assert want == have
+    assert got["lengths"] == expected["lengths"]
+    assert got["stored"] == expected["stored"]
+
+
+def test_one_commit_builds_the_same_index(tmp_path: Path) -> None:
+    _same(tmp_path, _entries(300), chunk=300)
+
+
+def test_chunks_merged_at_the_end_build_the_same_index(tmp_path: Path) -> None:
+    _same(tmp_path, _entries(300), chunk=70)
+
+
+def test_a_spilled_pool_builds_the_same_index(tmp_path: Path) -> None:
+    _same(tmp_path, _entries(300), chunk=150, limitmb=0.05)
+
+
+def test_merge_with_deleted_pages_falls_back_to_whoosh(tmp_path: Path) -> None:
+    entries = _entries(120)
+    for fast in (False, True):
+        directory = tmp_path / ("fast" if fast else "whoosh")
+        _build(directory, entries[:60], fast, chunk=30)  # merged into one segment
+        ix = windex.open_dir(str(directory))
+        writer = Writer(ix) if fast else SegmentWriter(ix)
+        writer.delete_by_term("document_id", "3")
+        for entry in entries[60:]:
+            writer.add_document(**fields_of(entry))
+        writer.commit(merge=False)
+        writer = Writer(ix) if fast else SegmentWriter(ix)
+        writer.commit(mergetype=merge_all) if fast else writer.commit(optimize=True)
+        ix.close()
+    expected, got = _dump(tmp_path / "whoosh"), _dump(tmp_path / "fast")
+    assert got == expected
+    assert len(expected["stored"]) == 118
+
+
+def test_queries_analyse_as_before() -> None:
+    # the analyzers themselves are Whoosh's: only indexing takes the shortcut
+    assert [t.text for t in STEMMED("The patients' Cafés ran")] == ["patient", "cafe", "ran"]
+    assert [t.text for t in EXACT("The Café")] == ["the", "cafe"]
+
+
+def test_rebuild_commits_early_at_a_document_boundary_when_memory_is_full(
+    tmp_path: Path,
+) -> None:
+    entries = _entries(400)
+    index = SearchIndex(tmp_path / "index", memory_mb=1)
+    rebuild = index.rebuilder()
+    assert rebuild.resume_after() == 0
+    rebuild.add_chunk(entries, entries[-1].document_id)
+    ix = windex.open_dir(str(rebuild.work))
+    segments = ix._segments()
+    ix.close()
+    assert len(segments) > 1  # the 1 MB budget split the chunk
+    progress = json.loads((rebuild.work / PROGRESS_FILE).read_text())
+    assert progress["after_document_id"] == entries[-1].document_id
+    assert progress["pages"] == 400
+    rebuild.finish()
+    assert index.needs_rebuild() == ""
+    got = _dump(tmp_path / "index")
+    _build(tmp_path / "whoosh", entries, False, chunk=400)
+    expected = _dump(tmp_path / "whoosh")
+    assert got["postings"] == expected["postings"]
+    assert got["stored"] == expected["stored"]
