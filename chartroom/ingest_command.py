@@ -141,8 +141,22 @@ def _describe(
 # --- commands ----------------------------------------------------------------------------
 
 
+def _upgrade_index(settings: Settings, store: RecordStore) -> None:
+    """After an upgrade that changed the index schema: rebuild it before taking new files."""
+    from indexer.reindex import rebuild_if_outdated
+
+    report = rebuild_if_outdated(settings, store)
+    if report is not None:
+        print(
+            f"chartroom: the search index was rebuilt for this version's index schema "
+            f"({report.documents} documents, {report.pages} pages in {report.seconds:.1f}s)",
+            file=sys.stderr,
+        )
+
+
 def run_watch(args: argparse.Namespace, settings: Settings) -> int:
     with IntakeLock(settings), RecordStore(settings) as store:
+        _upgrade_index(settings, store)
         reporter = Reporter(store, args.json)
 
         def report(done: Done) -> None:
@@ -164,6 +178,7 @@ def run_watch(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     with IntakeLock(settings), RecordStore(settings) as store:
+        _upgrade_index(settings, store)
         reporter = Reporter(store, args.json)
         with _stop_flag() as stopped:
             run_bulk(

@@ -67,6 +67,25 @@ def reindex(
     return ReindexReport(documents, pages, after, seconds, journal)
 
 
+def rebuild_if_outdated(
+    settings: Settings,
+    store: IndexSource,
+    *,
+    progress: Callable[[int, int], None] = lambda _docs, _pages: None,
+) -> ReindexReport | None:
+    """Rebuild the index when it was built by another schema version (after an upgrade).
+
+    Called by intake (`chartroom ingest` / `watch`) before it takes new files, so a schema
+    change rebuilds the index without anyone running `chartroom reindex`; searches report the
+    index unavailable meanwhile. A missing or damaged index is left for `chartroom reindex`
+    (that is an incident to look at, not an upgrade). None when nothing had to be done.
+    """
+    if not SearchIndex.for_settings(settings).outdated():
+        return None
+    log.warning("search index built by another schema version: rebuilding it now")
+    return reindex(settings, store, progress=progress)
+
+
 def apply_journal(settings: Settings, store: IndexSource) -> DrainReport:
     """Apply the pending journal only (raises IndexBusy / IndexUnavailable)."""
     return drain(store, SearchIndex.for_settings(settings), batch=settings.index_batch_pages)

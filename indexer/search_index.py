@@ -75,6 +75,14 @@ class SearchIndex:
 
     # --- state -------------------------------------------------------------------------
 
+    def outdated(self) -> bool:
+        """True when the index on disk was built with another schema version: an upgrade
+        changed the fields or analyzers, and intake rebuilds it (`rebuild_if_outdated`)."""
+        if not self.directory.is_dir():
+            return False
+        version = _read_json(self.directory / VERSION_FILE).get("schema_version")
+        return version is not None and version != SCHEMA_VERSION
+
     def needs_rebuild(self) -> str:
         """Why the index cannot be used ("" when it can): missing, other version, damaged."""
         if not self.directory.is_dir():

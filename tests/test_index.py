@@ -176,3 +176,36 @@ def test_intake_leaves_changes_queued_while_a_rebuild_runs(
         assert holder.stdout.strip() == "True"
     _another(home, "after-rebuild")
     assert not sync_index(settings, home).waiting
+
+
+def test_an_index_of_another_schema_version_is_rebuilt_by_intake(
+    home: RecordStore, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After an upgrade that changes the index schema, the next `ingest` (or `watch`) rebuilds
+    the index before taking files; nobody has to remember `chartroom reindex`."""
+    (settings.index_dir / VERSION_FILE).write_text(json.dumps({"schema_version": 0}))
+    assert SearchIndex.for_settings(settings).outdated()
+    inbox = tmp_path / "nothing-new"
+    inbox.mkdir()
+    capsys.readouterr()
+    assert main(["ingest", "--no-progress", str(inbox)]) == 0
+    assert "search index was rebuilt" in capsys.readouterr().err
+    assert not SearchIndex.for_settings(settings).outdated()
+    code, check = _check(capsys)
+    assert code == 0 and check["ok"], check
+    with Search(settings) as search:
+        assert search.search("heart failure").total == 1
+
+
+def test_a_deleted_index_is_not_rebuilt_behind_anyones_back(
+    home: RecordStore, settings: Settings, tmp_path: Path
+) -> None:
+    """A missing index is an incident (reported by `check`), not an upgrade: intake leaves it."""
+    for path in sorted(settings.index_dir.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    settings.index_dir.rmdir()
+    assert not SearchIndex.for_settings(settings).outdated()
+    inbox = tmp_path / "nothing-new"
+    inbox.mkdir()
+    assert main(["ingest", "--no-progress", str(inbox)]) == 0
+    assert not settings.index_dir.exists()
