@@ -84,8 +84,8 @@ SECTION_TO_ASSERTION = {
 # ends family and negation scopes but not "If he develops X"; PATIENT_END (possessives, "in a
 # patient with") ends every other scope: "possibly related to his lupus", "Rule out PE in a
 # patient with DVT"; HISTORICAL_END ("now", "today") and NEGATION_END end history ("s/p MI, now
-# with chest pain"). A history trigger ends an uncertainty scope and
-# the other way round: "rule out PE. h/o DVT" (OCR text often lacks the capital after ".").
+# with chest pain"). A history trigger ends an uncertainty scope and the other way round:
+# "rule out PE. h/o DVT" (OCR text often lacks the capital after ".").
 TERMINATING_TYPES = {
     "NEGATED_EXISTENCE": ["NEGATION_END", "FAMILY_END", "PATIENT_END"],
     "FAMILY": ["FAMILY_END", "PATIENT_END"],
