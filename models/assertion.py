@@ -10,8 +10,8 @@ medspacy.load() is never used because it adds PyRuSH, which logs every token (pa
 through loguru.
 
 Assertion policy (one label per mention; when several apply, PRECEDENCE picks):
-- negated: the text says the patient does not have it now, including "unlikely", "doubt",
-  "less likely" and "has resolved" / "now resolved" (no longer present beats "in the past").
+- negated: the text says the patient does not have it (and, as far as it says, did not):
+  "no", "denies", "negative for", "ruled out", "unlikely", "doubt", "less likely".
 - family: a relative has it ("Mother with X", "FHx: X", "X runs in the family"); a relative as
   informant, company or home ("per his wife", "lives with her husband", "daughter at bedside",
   "family medicine") is not a family trigger. A "FHx:" / "PMH:" label with text on its line is a
@@ -23,7 +23,9 @@ Assertion policy (one label per mention; when several apply, PRECEDENCE picks):
   needed for X" is X affirmed (the condition it treats); "evaluated for X" (past) is affirmed.
 - historical: the wording puts the condition in the patient's past: history phrases (history
   of, hx, h/o, PMH / past medical history of / significant for), s/p, status post, prior,
-  previous, remote, old, childhood, former, recovered from, past episode of, and time anchors
+  previous, remote, old, childhood, former, recovered from, past episode of, "X resolved" /
+  "has resolved" / "resolution of X" (the patient had it: an archive keeps that, where
+  medspaCy's default rules call it negated), and time anchors
   after it (in 2015, in March 2015, (2014), years ago, last year, as a child, in the past). This
   holds for chronic conditions too ("History of hypertension"). A condition named without such
   wording is affirmed even if chronic or long-standing ("known CAD", "HTN on lisinopril",

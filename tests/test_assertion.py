@@ -102,7 +102,6 @@ NEGATED = [
     ("pneumothorax", "No pneumothorax identified."),
     ("DVT", "DVT negative."),
     ("DVT", "Negative for DVT."),
-    ("pneumonia", "Pneumonia has resolved."),
     ("pneumothorax", "No effusion or pneumothorax."),
     ("cough", "No cough, no fever."),
     ("fever", "No cough, no fever."),
@@ -224,7 +223,6 @@ NEGATED = [
     ("pneumonia", "Doubt pneumonia."),
     ("pulmonary embolism", "Less likely pulmonary embolism."),
     ("asthma", "Negative history for asthma."),
-    ("pneumonia", "Resolution of pneumonia on repeat film."),
     ("cough", "No fever, chills, night sweats, or cough."),
     ("cough", "Patient denies fever and never had a cough."),
     ("chest pain", "If he has no chest pain, discharge."),
@@ -449,6 +447,9 @@ def test_hypothetical(extractor: Extractor, mention: str, text: str) -> None:
 
 HISTORICAL = [
     ("pneumonia", "History of pneumonia."),
+    ("pneumonia", "Pneumonia has resolved."),
+    ("pneumonia", "Resolution of pneumonia on repeat film."),
+    ("cellulitis", "Cellulitis of the left leg, resolved after antibiotics."),
     ("stroke", "Past medical history significant for stroke."),
     ("MI", "s/p MI in 2015."),
     ("MI", "S/p MI, on aspirin."),
