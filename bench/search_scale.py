@@ -237,6 +237,7 @@ def run_queries(settings: Settings, rounds: int) -> dict[str, float]:
                 search.search(q, sort="date" if "date:" in q else "relevance")
                 per_query[q].append(time.perf_counter() - t)
                 latencies.append(per_query[q][-1])
+        memory = resident_mb()  # the searcher open, its caches (columns, field lengths) filled
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
     print("# per-query hits:", json.dumps(totals))
@@ -249,13 +250,30 @@ def run_queries(settings: Settings, rounds: int) -> dict[str, float]:
             f"| `{q}` | {totals[q]:,} | {statistics.median(times) * 1000:.1f} "
             f"| {max(times) * 1000:.1f} |"
         )
+    print(
+        f"# query process memory: RSS {memory['rss_mb']:.0f} MB "
+        f"(anonymous {memory['anon_mb']:.0f} MB, mapped index files {memory['file_mb']:.0f} MB)"
+    )
     return {
         "median_ms": statistics.median(latencies) * 1000,
         "p95_ms": p95 * 1000,
         "max_ms": latencies[-1] * 1000,
         "queries": len(latencies),
         "open_ms": open_seconds * 1000,
+        **memory,
     }
+
+
+def resident_mb() -> dict[str, float]:
+    """This process's resident memory now (Linux /proc): total, anonymous, file-backed (MB)."""
+    found = {"VmRSS": 0.0, "RssAnon": 0.0, "RssFile": 0.0}
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in found:
+                found[key] = float(value.split()[0]) / 1024
+    return {"rss_mb": found["VmRSS"], "anon_mb": found["RssAnon"], "file_mb": found["RssFile"]}
 
 
 def dir_size(path: Path) -> int:

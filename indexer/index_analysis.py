@@ -31,7 +31,7 @@ from whoosh.analysis import (
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
-from indexer.index_terms import PAIR_SEP, PairFilter
+from indexer.index_terms import COMMON, PAIR_SEP, CommonPairFilter, PairFilter
 
 Word = tuple[str, str | None]  # (folded word, its stem; None when it is a stop word)
 
@@ -39,8 +39,9 @@ CACHE_LIMIT = 300_000  # distinct raw words remembered (~60 MB at most); then st
 
 
 def fast_kind(analyzer: Any) -> tuple[str, str] | None:
-    """(tokens pattern, "exact" | "stemmed" | "pairs") when `analyzer` is one of the chains
-    `analyse()` reproduces (index_schema's EXACT, STEMMED, and EXACT | PairFilter), else None.
+    """(tokens pattern, "exact" | "stemmed" | "pairs" | "common_pairs") when `analyzer` is one
+    of the chains `analyse()` reproduces (index_schema's EXACT, STEMMED, EXACT | PairFilter and
+    EXACT | CommonPairFilter over the stop list), else None.
     Checked on the analyzers of the schema as stored in the index (unpickled copies)."""
     items = list(getattr(analyzer, "items", ()))
     if not isinstance(analyzer, CompositeAnalyzer) or len(items) < 3:
@@ -56,6 +57,8 @@ def fast_kind(analyzer: Any) -> tuple[str, str] | None:
         return pattern, "exact"
     if len(tail) == 1 and type(tail[0]) is PairFilter:
         return pattern, "pairs"
+    if len(tail) == 1 and type(tail[0]) is CommonPairFilter and tail[0].common == _STOPS:
+        return pattern, "common_pairs"  # a common word is a word without a stem (stop word)
     if [type(i) for i in tail] == [StopFilter, StemFilter]:
         stop, stemmer = tail
         if (
@@ -72,6 +75,7 @@ def fast_kind(analyzer: Any) -> tuple[str, str] | None:
 
 
 _STOPS = StopFilter(minsize=1).stops
+assert _STOPS == COMMON  # common_pairs tells a common word by its missing stem
 _PATTERNS: dict[str, _Words] = {}
 
 
@@ -101,7 +105,7 @@ def analyse(value: str, pattern: str) -> list[Word]:
 
 def frequencies(words: list[Word], kind: str) -> dict[str, int]:
     """Term -> count, as Whoosh's Frequency format counts the analyzer's tokens."""
-    if kind == "pairs":
+    if kind in ("pairs", "common_pairs"):
         return {t: len(p) for t, p in positions(words, kind).items()}
     counts: dict[str, int] = {}
     get = counts.get
@@ -118,7 +122,8 @@ def frequencies(words: list[Word], kind: str) -> dict[str, int]:
 def positions(words: list[Word], kind: str) -> dict[str, list[int]]:
     """Term -> positions, as Whoosh's Positions format records them. With stop words removed,
     StopFilter renumbers: the first kept word keeps its position, the next ones follow it.
-    A pair ("previous this") is at the position of its second word."""
+    A pair ("previous this") is at the position of its second word; "common_pairs" keeps the
+    pairs with a stop word (a word analysed without a stem) on either side."""
     found: dict[str, list[int]] = {}
     get = found.get
     if kind == "pairs":
@@ -132,6 +137,18 @@ def positions(words: list[Word], kind: str) -> dict[str, list[int]]:
                 else:
                     seen.append(index)
             previous = word
+    elif kind == "common_pairs":
+        previous, previous_common = "", False
+        for index, (word, stemmed) in enumerate(words):
+            common = stemmed is None
+            if index and (common or previous_common):
+                term = previous + PAIR_SEP + word
+                seen = get(term)
+                if seen is None:
+                    found[term] = [index]
+                else:
+                    seen.append(index)
+            previous, previous_common = word, common
     elif kind == "stemmed":
         pos = -1
         for index, (_, stemmed) in enumerate(words):

@@ -23,6 +23,8 @@ from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
+from indexer.index_terms import SpacedPhrase, Unit
+
 
 def matching_docnums(searcher: Searcher, query: wq.Query) -> list[int]:
     """The global numbers of the (undeleted) documents `query` matches, in order."""
@@ -100,10 +102,22 @@ def _unwrap(matcher: Any) -> Any:
     return matcher
 
 
+DECODED_LIMIT = 100_000  # distinct position values remembered (~13 MB at most); then start over
+_DECODED: dict[bytes, list[int]] = {}
+
+
 def _decode_positions(value: bytes) -> list[int]:
-    """Whoosh's Positions.decode_positions (frequency, then pickled deltas), without the loop."""
-    # the index's own postings, which Whoosh unpickles the same way
-    return list(accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b".")))  # noqa: S301
+    """Whoosh's Positions.decode_positions (frequency, then pickled deltas), without the loop.
+    Values repeat across pages (one word at position 12 is the same bytes on every page), so
+    decoded ones are remembered; callers must not change the list."""
+    found = _DECODED.get(value)
+    if found is None:
+        if len(_DECODED) >= DECODED_LIMIT:
+            _DECODED.clear()
+        # the index's own postings, which Whoosh unpickles the same way
+        raw = value[4:] if value.endswith(b".") else value[4:] + b"."
+        found = _DECODED[value] = list(accumulate(loads(raw)))  # noqa: S301
+    return found
 
 
 def _positions(reader: Any, fieldname: str, btext: bytes, docs: set[int]) -> dict[int, list[int]]:
@@ -142,9 +156,35 @@ def _phrase_ids(reader: Any, query: wq.Phrase) -> set[int]:
     return out
 
 
+def _spaced_ids(reader: Any, units: tuple[Unit, ...]) -> set[int]:
+    """Documents with every unit's term at its offset from the others (a SpacedPhrase): the
+    documents with every term, then the positions of those documents only."""
+    keyed = []
+    for field, text, offset in units:
+        if field not in reader.schema:
+            return set()
+        keyed.append((field, reader.schema[field].to_bytes(text), offset))
+    sets = sorted((_term_ids(reader, f, t) for f, t, _ in keyed), key=len)
+    candidates = sets[0]
+    for other in sets[1:]:
+        candidates = candidates & other
+    if not candidates:
+        return candidates
+    where = [(_positions(reader, f, t, candidates), offset) for f, t, offset in keyed]
+    (first, start), rest = where[0], where[1:]
+    out: set[int] = set()
+    for doc in candidates:
+        others = [(set(w[doc]), offset - start) for w, offset in rest]
+        if any(all(p + k in r for r, k in others) for p in first[doc]):
+            out.add(doc)
+    return out
+
+
 def _eval(searcher: Searcher, reader: Any, query: wq.Query) -> set[int]:
     if query is wq.NullQuery:
         return set()
+    if isinstance(query, SpacedPhrase):
+        return _spaced_ids(reader, query.units)
     if (
         isinstance(query, wq.Phrase)
         and query.slop == 1

@@ -16,7 +16,7 @@ from whoosh import query as wq
 
 from indexer import query as q
 from indexer.index_schema import EXACT, STEMMED, TOKENS, fold
-from indexer.index_terms import PAIR_SEP, date_range_query, pair_terms, phrase_query
+from indexer.index_terms import PAIR_SEP, date_range_query, loose_terms, phrase_query
 
 TOKEN_PATTERN = re.compile(TOKENS)
 NOTHING: wq.Query = wq.NullQuery
@@ -116,8 +116,8 @@ def _phrase(node: q.Phrase) -> wq.Query | None:
 def translate(node: q.Node, *, loose: bool = False) -> wq.Query:
     """The Whoosh query for a parsed clerk query (NullQuery when nothing can match).
 
-    `loose` turns phrases into their word pairs (AND): cheap to score, used to rank documents that
-    the exact query already matched (Whoosh's positional phrase matching is slow).
+    `loose` turns phrases into their terms (AND, index_terms.py `phrase_units`): cheap to
+    score, used to rank documents that the exact query already matched (no positions).
     """
     out = _translate(node, loose)
     return NOTHING if out is None else out
@@ -139,11 +139,11 @@ def _translate(node: q.Node, loose: bool = False) -> wq.Query | None:
     if isinstance(node, q.Phrase):
         if loose and node.field == "dx":
             return _all(wq.Term("dx_text", t) for t in fold(node.text, STEMMED))
-        if loose and node.field != "patient":  # its word pairs: short lists, no positions
+        if loose and node.field != "patient":  # its terms, no positions
             words = fold(node.text, EXACT)
             if len(words) < 2:
                 return _phrase(node)
-            return _all(wq.Term("pairs", t) for t in pair_terms(words))
+            return loose_terms(words)
         return _phrase(node)
     if isinstance(node, q.Code):
         return wq.Prefix("dx", node.prefix)

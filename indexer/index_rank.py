@@ -20,6 +20,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from indexer.index_docsets import blocks
+from indexer.index_terms import SpacedPhrase
 
 
 def _terms(
@@ -46,6 +47,8 @@ def _terms(
         return True
     if isinstance(query, wq.AndNot):
         return _terms(reader, query.a, out, constant, required)
+    if isinstance(query, SpacedPhrase):  # a phrase scores as the AND of its terms
+        return _terms(reader, query.child, out, constant, required)
     if isinstance(query, (wq.And, wq.Or)) and not isinstance(query, (wq.AndMaybe,)):
         if query.boost != 1.0 or getattr(query, "minmatch", 0) or getattr(query, "scale", None):
             return False

@@ -1,8 +1,9 @@
 """The search index's schema: one index document per PAGE, with its document's fields copied on.
 
-Only indexer/ imports Whoosh (this module, `search_index.py` and `index_query.py`). Pages are what
-the index holds so a hit opens the right page in the viewer; document-level fields (patient,
-type, dates, diagnoses, filing status) are repeated on each page of the document.
+Only indexer/ imports Whoosh (this module, `search_index.py` and the `index_*.py` modules).
+Pages are what the index holds so a hit opens the right page in the viewer; document-level
+fields (patient, type, dates, diagnoses, filing status) are repeated on each page of the
+document.
 
 Bump `SCHEMA_VERSION` whenever the fields or analyzers change: an index built with another
 version is reported as needing a rebuild (`chartroom reindex`).
@@ -25,9 +26,9 @@ from whoosh.analysis import (
 from whoosh.columns import VarBytesColumn
 from whoosh.support.charset import accent_map
 
-from indexer.index_terms import PairFilter, date_terms
+from indexer.index_terms import CommonPairFilter, date_terms
 
-SCHEMA_VERSION = 2  # 2: word pairs (`pairs`), year/month date terms
+SCHEMA_VERSION = 3  # 2: word pairs (`pairs`), year/month date terms; 3: common-word pairs only
 
 TOKENS = r"\w+(?:[.'’]\w+)*"  # words, with inner dots/apostrophes (I50.22, O'Neil, 3.5)
 
@@ -50,7 +51,7 @@ def exact_analyzer() -> Analyzer:
 
 STEMMED = stemmed_analyzer()
 EXACT = exact_analyzer()
-PAIRS = exact_analyzer() | PairFilter()  # adjacent folded words, one term a pair
+PAIRS = exact_analyzer() | CommonPairFilter()  # adjacent words, one of them common
 
 
 def build_schema() -> fields.Schema:
@@ -61,7 +62,7 @@ def build_schema() -> fields.Schema:
         page_count=fields.STORED(),
         text=fields.TEXT(analyzer=STEMMED, stored=True, phrase=False),
         exact=fields.TEXT(analyzer=EXACT, phrase=True),
-        pairs=fields.TEXT(analyzer=PAIRS, phrase=True),  # "shortness of": exact phrases
+        pairs=fields.TEXT(analyzer=PAIRS, phrase=True),  # "shortness of": common grams
         patient_id=fields.ID(stored=True, sortable=True),  # "" when unfiled
         mrn=fields.ID(stored=True),
         patient_name=fields.TEXT(analyzer=EXACT, stored=True, phrase=True),

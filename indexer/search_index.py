@@ -148,9 +148,18 @@ class SearchIndex:
 
     # --- writing -----------------------------------------------------------------------
 
-    def _writer(self, ix: windex.Index) -> IndexWriter:
+    def _writer(self, ix: windex.Index, *, compound: bool = True) -> IndexWriter:
+        """`compound=False`: the segment's files are kept apart, not in one compound file (Whoosh
+        reads a compound file's parts through a memory map copied whole into a BytesIO: a big
+        segment sits in the searcher's memory twice)."""
         try:
-            return Writer(ix, timeout=self.lock_timeout, delay=0.05, limitmb=self.memory_mb)
+            return Writer(
+                ix,
+                timeout=self.lock_timeout,
+                delay=0.05,
+                limitmb=self.memory_mb,
+                compound=compound,
+            )
         except LockError as exc:
             log.info("index write lock busy after %.1fs", self.lock_timeout)
             raise IndexBusy("another process holds the search index's write lock") from exc
@@ -231,6 +240,7 @@ class Rebuilder:
         if progress.get("schema_version") == SCHEMA_VERSION and windex.exists_in(str(self.work)):
             try:
                 self._ix = windex.open_dir(str(self.work))
+                self._ix.storage.supports_mmap = False  # see below
                 after = int(progress.get("after_document_id", 0))
                 self._resumed_chunk = after > 0
                 log.info("index rebuild resumes after document %d", after)
@@ -240,6 +250,9 @@ class Rebuilder:
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir(parents=True)
         self._ix = windex.create_in(str(self.work), build_schema())
+        # segments read by plain file reads: the final merge reads every chunk's segment, and
+        # mapped files count in the rebuild's resident memory (the whole index at the end)
+        self._ix.storage.supports_mmap = False
         _write_json(self.work / PROGRESS_FILE, {"schema_version": SCHEMA_VERSION, "pages": 0})
         return 0
 
@@ -254,7 +267,7 @@ class Rebuilder:
 
     def _commit_part(self, entries: Sequence[PageEntry], start: int, last_id: int) -> int:
         assert self._ix is not None
-        writer = self.index._writer(self._ix)
+        writer = self.index._writer(self._ix, compound=False)
         end = len(entries)
         try:
             if self._resumed_chunk:  # a crash after a commit may have left this chunk in
@@ -284,7 +297,7 @@ class Rebuilder:
         assert self._ix is not None, "call resume_after() first"
         segments = len(self._ix._segments())
         if segments > 1:  # one merge of all the chunks' segments: fastest to search
-            writer = self.index._writer(self._ix)
+            writer = self.index._writer(self._ix, compound=False)
             writer.commit(mergetype=merge_all)
         self._ix.close()
         (self.work / PROGRESS_FILE).unlink(missing_ok=True)

@@ -12,7 +12,8 @@ from typing import Any
 from whoosh import index as windex
 from whoosh.writing import SegmentWriter
 
-from indexer.index_schema import EXACT, STEMMED, PageEntry, build_schema, fields_of
+from indexer.index_analysis import fast_kind
+from indexer.index_schema import EXACT, PAIRS, STEMMED, TOKENS, PageEntry, build_schema, fields_of
 from indexer.index_writer import Writer, merge_all
 from indexer.search_index import PROGRESS_FILE, SearchIndex
 
@@ -133,6 +134,11 @@ def test_queries_analyse_as_before() -> None:
     # the analyzers themselves are Whoosh's: only indexing takes the shortcut
     assert [t.text for t in STEMMED("The patients' Cafés ran")] == ["patient", "cafe", "ran"]
     assert [t.text for t in EXACT("The Café")] == ["the", "cafe"]
+    # pairs only where one word is common (a stop word): "shortness of", "of breath"
+    assert [t.text for t in PAIRS("Shortness of breath noted")] == ["shortness of", "of breath"]
+    assert fast_kind(PAIRS) == (TOKENS, "common_pairs")
+    assert fast_kind(EXACT) == (TOKENS, "exact")
+    assert fast_kind(STEMMED) == (TOKENS, "stemmed")
 
 
 def test_rebuild_commits_early_at_a_document_boundary_when_memory_is_full(
@@ -157,3 +163,25 @@ def test_rebuild_commits_early_at_a_document_boundary_when_memory_is_full(
     expected = _dump(tmp_path / "whoosh")
     assert got["postings"] == expected["postings"]
     assert got["stored"] == expected["stored"]
+
+
+def test_pool_memory_estimate_covers_the_pools_objects(tmp_path: Path) -> None:
+    """`limitmb` is checked against an estimate of resident memory: never below what the pooled
+    objects themselves take (sys.getsizeof), and not wildly above (calibrated at ~1.6x)."""
+    import sys
+
+    ix = windex.create_in(str(tmp_path), build_schema())
+    writer = Writer(ix, limitmb=1000)
+    for entry in _entries(300):
+        writer.add_document(**fields_of(entry))
+    seen: set[int] = set()
+    objects = 0
+    for terms in writer.pool.terms.values():
+        for btext, postings in terms.items():
+            for item in (btext, postings, *postings):
+                if id(item) not in seen:
+                    seen.add(id(item))
+                    objects += sys.getsizeof(item)
+    assert objects < writer.pool.currentsize < 2.5 * objects
+    writer.cancel()
+    ix.close()

@@ -212,3 +212,107 @@ def test_ranking_matches_whoosh(indexed: tuple[Settings, RecordStore, dict[str, 
                 expected = [(h.docnum, h.score) for h in searcher.search(query, limit=20)]
                 assert [d for d, _ in ranked] == [d for d, _ in expected], text
                 assert [round(s, 6) for _, s in ranked] == [round(s, 6) for _, s in expected]
+
+
+# --- common grams: pairs only around common words (indexer/index_terms.py `phrase_units`) -----
+
+PHRASE_PAGES = [
+    "History of the present illness: shortness of breath on exertion.",
+    "Spiculated mass in the left breast; no spiculated margin of the mass.",
+    "The mass of the heart is normal. Of note the patient is well.",
+    "Heart failure with reduced ejection fraction, history of heart failure.",
+    "Invasive ductal carcinoma of the breast, grade 2. The end of",
+    "of the of the of",
+    "Breath sounds clear; shortness improved. Of breath nothing.",
+]
+PHRASES = [
+    "shortness of breath",
+    "spiculated mass",
+    "mass of the heart",
+    "of the",
+    "of",
+    "the",
+    "the end of",
+    "of the breast",
+    "history of heart failure",
+    "heart failure",
+    "invasive ductal carcinoma",
+    "invasive ductal carcinoma of the breast",
+    "of note the patient",
+    "the of",
+    "of the of",
+    "the of the of",
+    "breath of",
+    "no spiculated margin",
+    "left breast no spiculated",
+    "ejection fraction history",
+    "failure of",
+]
+
+
+def _contains(words: list[str], phrase: list[str]) -> bool:
+    n = len(phrase)
+    return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
+
+def test_phrases_with_and_without_common_words_match_exactly(settings: Settings) -> None:
+    from indexer.index_schema import fold
+
+    with RecordStore(settings) as store:
+        ids = [
+            save(store, Doc(f"p{i}", (text,), DocumentType.CONSULTATION))
+            for i, text in enumerate(PHRASE_PAGES)
+        ]
+        sync_index(settings, store)
+    for phrase in PHRASES:
+        wanted = fold(phrase)
+        expected = sorted(
+            d for d, text in zip(ids, PHRASE_PAGES, strict=True) if _contains(fold(text), wanted)
+        )
+        assert _docs(settings, f'"{phrase}"', page_size=50) == expected, phrase
+        with Search(settings) as search:
+            assert search.search(f'"{phrase}"').total == len(expected), phrase
+
+
+def test_common_gram_phrases_agree_with_whoosh_phrases() -> None:
+    """A phrase through common grams and words finds what Whoosh's positional phrase over
+    every word finds, in the set path and in Whoosh's own matcher (several segments, deletions)."""
+    import random
+
+    from whoosh import fields
+    from whoosh import query as wq
+    from whoosh.filedb.filestore import RamStorage
+
+    from indexer.index_docsets import matching_docnums
+    from indexer.index_schema import EXACT, PAIRS, fold
+    from indexer.index_terms import SpacedPhrase, phrase_query
+
+    vocabulary = ["of", "the", "and", "heart", "failure", "mass", "breath", "left", "is", "a"]
+    rng = random.Random(5)
+    storage = RamStorage()
+    schema = fields.Schema(
+        exact=fields.TEXT(analyzer=EXACT, phrase=True),
+        pairs=fields.TEXT(analyzer=PAIRS, phrase=True),
+        n=fields.ID(),
+    )
+    index = storage.create_index(schema)
+    for batch in range(3):
+        writer = index.writer()
+        for k in range(batch * 150, batch * 150 + 150):
+            text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 30)))
+            writer.add_document(exact=text, pairs=text, n=str(k))
+        writer.commit(merge=False)
+    writer = index.writer()
+    writer.delete_by_term("n", "160")
+    writer.commit(merge=False)
+    spaced = 0
+    with index.searcher() as searcher:
+        for _ in range(300):
+            words = fold(" ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 5))))
+            query = phrase_query(words)
+            spaced += isinstance(query, SpacedPhrase)
+            plain = wq.Phrase("exact", words) if len(words) > 1 else wq.Term("exact", words[0])
+            expected = sorted(searcher.docs_for_query(plain))
+            assert matching_docnums(searcher, query) == expected, words
+            assert sorted(searcher.docs_for_query(query)) == expected, words
+    assert spaced > 20
