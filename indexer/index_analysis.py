@@ -31,7 +31,7 @@ from whoosh.analysis import (
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
-from indexer.index_terms import COMMON, PAIR_SEP, CommonPairFilter, PairFilter
+from indexer.index_terms import COMMON, PAIR_SEP, CommonPairFilter
 
 Word = tuple[str, str | None]  # (folded word, its stem; None when it is a stop word)
 
@@ -39,9 +39,9 @@ CACHE_LIMIT = 300_000  # distinct raw words remembered (~60 MB at most); then st
 
 
 def fast_kind(analyzer: Any) -> tuple[str, str] | None:
-    """(tokens pattern, "exact" | "stemmed" | "pairs" | "common_pairs") when `analyzer` is one
-    of the chains `analyse()` reproduces (index_schema's EXACT, STEMMED, EXACT | PairFilter and
-    EXACT | CommonPairFilter over the stop list), else None.
+    """(tokens pattern, "exact" | "stemmed" | "common_pairs") when `analyzer` is one of the
+    chains `analyse()` reproduces (index_schema's EXACT, STEMMED and EXACT | CommonPairFilter
+    over the stop list), else None (Whoosh's own analysis then runs: slower, same terms).
     Checked on the analyzers of the schema as stored in the index (unpickled copies)."""
     items = list(getattr(analyzer, "items", ()))
     if not isinstance(analyzer, CompositeAnalyzer) or len(items) < 3:
@@ -55,8 +55,6 @@ def fast_kind(analyzer: Any) -> tuple[str, str] | None:
     pattern = str(tokenizer.expression.pattern)
     if not tail:
         return pattern, "exact"
-    if len(tail) == 1 and type(tail[0]) is PairFilter:
-        return pattern, "pairs"
     if len(tail) == 1 and type(tail[0]) is CommonPairFilter and tail[0].common == _STOPS:
         return pattern, "common_pairs"  # a common word is a word without a stem (stop word)
     if [type(i) for i in tail] == [StopFilter, StemFilter]:
@@ -105,7 +103,7 @@ def analyse(value: str, pattern: str) -> list[Word]:
 
 def frequencies(words: list[Word], kind: str) -> dict[str, int]:
     """Term -> count, as Whoosh's Frequency format counts the analyzer's tokens."""
-    if kind in ("pairs", "common_pairs"):
+    if kind == "common_pairs":
         return {t: len(p) for t, p in positions(words, kind).items()}
     counts: dict[str, int] = {}
     get = counts.get
@@ -126,18 +124,7 @@ def positions(words: list[Word], kind: str) -> dict[str, list[int]]:
     pairs with a stop word (a word analysed without a stem) on either side."""
     found: dict[str, list[int]] = {}
     get = found.get
-    if kind == "pairs":
-        previous = ""
-        for index, (word, _) in enumerate(words):
-            if index:
-                term = previous + PAIR_SEP + word
-                seen = get(term)
-                if seen is None:
-                    found[term] = [index]
-                else:
-                    seen.append(index)
-            previous = word
-    elif kind == "common_pairs":
+    if kind == "common_pairs":
         previous, previous_common = "", False
         for index, (word, stemmed) in enumerate(words):
             common = stemmed is None
