@@ -69,7 +69,7 @@ def blocks(
         return
     while not matcher._atend and matcher._i < matcher._blocklength:
         if matcher._ids is None:
-            matcher._read_ids()
+            _read_ids(matcher)
         if weights and matcher._weights is None:
             matcher._read_weights()
         if values and matcher._values is None:
@@ -78,6 +78,15 @@ def blocks(
         if matcher._lastblock:
             break
         matcher._goto(matcher._nextoffset)
+
+
+def _read_ids(matcher: Any) -> None:
+    """W3LeafMatcher._read_ids with the delta decoding in C (`accumulate`) instead of Whoosh's
+    Python generator (one call per posting): the same ids."""
+    if matcher._data is None:
+        matcher._read_data()
+    ids = matcher._data[0]
+    matcher._ids = ids if matcher._byteids else tuple(accumulate(ids))
 
 
 def _leaf_ids(matcher: Any) -> set[int]:
