@@ -12,7 +12,7 @@ documents are removed at the end, per segment.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
 from pickle import loads
 from typing import Any
@@ -129,16 +129,31 @@ def _decode_positions(value: bytes) -> list[int]:
     return found
 
 
-def _positions(reader: Any, fieldname: str, btext: bytes, docs: set[int]) -> dict[int, list[int]]:
-    """Positions of one term in each of `docs` (only their values are decoded)."""
-    fmt = reader.schema[fieldname].format
-    decode = _decode_positions if type(fmt) is Positions else fmt.decode_positions
-    out: dict[int, list[int]] = {}
+def _term_values(reader: Any, fieldname: str, btext: bytes) -> dict[int, Any]:
+    """One term's postings as {docnum: encoded positions}, read once (a block at a time; the
+    positions are decoded later, for the candidate documents only)."""
+    if fieldname not in reader.schema or (fieldname, btext) not in reader:
+        return {}
+    out: dict[int, Any] = {}
     for ids, _, values in blocks(reader.postings(fieldname, btext), values=True):
-        for j, docnum in enumerate(ids):
-            if docnum in docs:
-                out[docnum] = decode(values[j])
+        out.update(zip(ids, values, strict=True))
     return out
+
+
+def _decoder(reader: Any, fieldname: str) -> Callable[[Any], list[int]]:
+    fmt = reader.schema[fieldname].format
+    return _decode_positions if type(fmt) is Positions else fmt.decode_positions  # type: ignore[no-any-return]
+
+
+def _candidates(maps: list[dict[int, Any]]) -> set[int]:
+    """The documents in every map (smallest first)."""
+    ordered = sorted(maps, key=len)
+    found = set(ordered[0])
+    for other in ordered[1:]:
+        if not found:
+            break
+        found.intersection_update(other.keys())
+    return found
 
 
 def _phrase_ids(reader: Any, query: wq.Phrase) -> set[int]:
@@ -146,21 +161,25 @@ def _phrase_ids(reader: Any, query: wq.Phrase) -> set[int]:
     the positions of those documents only."""
     field = reader.schema[query.fieldname]
     btexts = [field.to_bytes(w) for w in query.words]
-    sets = sorted((_term_ids(reader, query.fieldname, t) for t in btexts), key=len)
-    candidates = sets[0]
-    for other in sets[1:]:
-        candidates = candidates & other
-    if len(btexts) < 2 or not candidates:
+    if len(btexts) < 2:
+        return set(_term_values(reader, query.fieldname, btexts[0])) if btexts else set()
+    maps = [_term_values(reader, query.fieldname, t) for t in btexts]
+    candidates = _candidates(maps)
+    if not candidates:
         return candidates
-    where = [_positions(reader, query.fieldname, t, candidates) for t in btexts]
-    out: set[int] = set()
-    first, rest = where[0], where[1:]
+    decode = _decoder(reader, query.fieldname)
+    first, rest = maps[0], maps[1:]
     if len(rest) == 1:  # two terms (a three-word phrase as pairs): the common case
         second = rest[0]
-        return {d for d in candidates if not set(second[d]).isdisjoint([p + 1 for p in first[d]])}
+        return {
+            d
+            for d in candidates
+            if not set(decode(second[d])).isdisjoint([p + 1 for p in decode(first[d])])
+        }
+    out: set[int] = set()
     for doc in candidates:
-        others = [set(w[doc]) for w in rest]
-        if any(all(p + k in r for k, r in enumerate(others, 1)) for p in first[doc]):
+        others = [set(decode(m[doc])) for m in rest]
+        if any(all(p + k in r for k, r in enumerate(others, 1)) for p in decode(first[doc])):
             out.add(doc)
     return out
 
@@ -173,18 +192,18 @@ def _spaced_ids(reader: Any, units: tuple[Unit, ...]) -> set[int]:
         if field not in reader.schema:
             return set()
         keyed.append((field, reader.schema[field].to_bytes(text), offset))
-    sets = sorted((_term_ids(reader, f, t) for f, t, _ in keyed), key=len)
-    candidates = sets[0]
-    for other in sets[1:]:
-        candidates = candidates & other
+    maps = [_term_values(reader, f, t) for f, t, _ in keyed]
+    candidates = _candidates(maps)
     if not candidates:
         return candidates
-    where = [(_positions(reader, f, t, candidates), offset) for f, t, offset in keyed]
-    (first, start), rest = where[0], where[1:]
+    decoders = [_decoder(reader, f) for f, _, _ in keyed]
+    start = keyed[0][2]
+    first, first_decode = maps[0], decoders[0]
+    rest = list(zip(maps[1:], decoders[1:], [o - start for _, _, o in keyed[1:]], strict=True))
     out: set[int] = set()
     for doc in candidates:
-        others = [(set(w[doc]), offset - start) for w, offset in rest]
-        if any(all(p + k in r for r, k in others) for p in first[doc]):
+        others = [(set(decode(m[doc])), k) for m, decode, k in rest]
+        if any(all(p + k in r for r, k in others) for p in first_decode(first[doc])):
             out.add(doc)
     return out
 
