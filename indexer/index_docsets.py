@@ -13,6 +13,8 @@ documents are removed at the end, per segment.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import accumulate
 from pickle import loads
 from typing import Any
@@ -89,11 +91,33 @@ def _read_ids(matcher: Any) -> None:
     matcher._ids = ids if matcher._byteids else tuple(accumulate(ids))
 
 
-def _leaf_ids(matcher: Any) -> set[int]:
-    ids: set[int] = set()
-    for block, _, _ in blocks(matcher):
-        ids.update(block)
-    return ids
+Blocks = list[tuple[Sequence[int], Sequence[float]]]
+_MEMO: ContextVar[dict[tuple[int, str, bytes], Blocks] | None] = ContextVar(
+    "chartroom_postings_memo", default=None
+)
+
+
+@contextmanager
+def postings_memo() -> Iterator[None]:
+    """Within it (one search), a term's postings are read from the index once: counting
+    (here) and ranking (index_rank.py) share them. Per thread (a ContextVar), per search."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def term_blocks(reader: Any, fieldname: str, btext: bytes) -> Blocks:
+    """One term's postings in `reader` (a segment) as (ids, weights) blocks."""
+    memo = _MEMO.get()
+    key = (id(reader), fieldname, btext)
+    if memo is not None and (found := memo.get(key)) is not None:
+        return found
+    found = [(ids, ws) for ids, ws, _ in blocks(reader.postings(fieldname, btext), weights=True)]
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
 def _term_ids(reader: Any, fieldname: str, text: Any) -> set[int]:
@@ -102,7 +126,10 @@ def _term_ids(reader: Any, fieldname: str, text: Any) -> set[int]:
     btext = text if isinstance(text, bytes) else reader.schema[fieldname].to_bytes(text)
     if (fieldname, btext) not in reader:
         return set()
-    return _leaf_ids(reader.postings(fieldname, btext))
+    ids: set[int] = set()
+    for block, _ in term_blocks(reader, fieldname, btext):
+        ids.update(block)
+    return ids
 
 
 def _unwrap(matcher: Any) -> Any:

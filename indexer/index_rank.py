@@ -20,7 +20,7 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from indexer.index_docsets import blocks
+from indexer.index_docsets import term_blocks
 from indexer.index_terms import SpacedPhrase
 
 
@@ -125,7 +125,7 @@ def top_docs(
                 norm = k1 * (1 - b)
                 per_length = k1 * b / avgfl
                 lengths = _lengths(sub, fieldname)
-            for ids, weights, _ in blocks(reader.postings(fieldname, btext), weights=True):
+            for ids, weights in term_blocks(reader, fieldname, btext):
                 block = np.asarray(ids, dtype=np.int64)
                 keep = member[block]
                 block = block[keep]

@@ -23,7 +23,7 @@ from whoosh.util.numeric import byte_to_length
 
 from chartroom.errors import ChartroomError, IndexUnavailable
 from indexer import query as q
-from indexer.index_docsets import matching_docnums
+from indexer.index_docsets import matching_docnums, postings_memo
 from indexer.index_query import (
     HitTerms,
     Restriction,
@@ -153,7 +153,7 @@ class IndexReader:
     ) -> RawResults:
         user_query = translate(node)
         full = restrict(user_query, restriction)
-        with _reading("search"):
+        with _reading("search"), postings_memo():
             terms = hit_terms(user_query.existing_terms(self.searcher.reader(), expand=True))
             docnums = matching_docnums(self.searcher, full)
             if sort == "date":
