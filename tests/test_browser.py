@@ -1,8 +1,9 @@
 """Browser flows in real headless Chromium (Debian's, through Playwright) against the app served
 by waitress: sign in, search, open a hit and see the highlighted page, file a document from the
 unfiled queue, sign out. Any script dialog fails the test (the `page` fixture); the attack string
-is in OCR text, a file name, a patient name and a query. Screenshots of the main pages are saved
-into docs/screenshots/ (embedded in the README).
+is in OCR text, a file name, a patient name and a query. Screenshots of the main pages are taken
+on every run; with CHARTROOM_UPDATE_SCREENSHOTS=1 they are saved into docs/screenshots/ (embedded
+in the README), otherwise into a temporary folder so a test run leaves the checkout unchanged.
 
 The live server here is seeded with tests/_web_archive.py (real page images as blobs), so page
 images and thumbnails render; everything else comes from tests/_browser.py.
@@ -10,6 +11,8 @@ images and thumbnails render; everything else comes from tests/_browser.py.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +29,7 @@ from tests._web_archive import XSS, Archive, seed_stores
 pytestmark = needs_chromium
 
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+_SCRATCH = Path(tempfile.gettempdir()) / "chartroom-screenshots"
 ROLES = ("clerk", "records", "auditor", "admin")
 
 
@@ -66,8 +70,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+    folder = SHOTS if os.environ.get("CHARTROOM_UPDATE_SCREENSHOTS") == "1" else _SCRATCH
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
+    assert (folder / f"{name}.png").stat().st_size > 0
 
 
 def images_loaded(page: Any) -> bool:
