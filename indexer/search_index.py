@@ -75,19 +75,23 @@ class SearchIndex:
 
     # --- state -------------------------------------------------------------------------
 
+    def _built_version(self) -> Any:
+        """The schema version recorded beside the index (None: no folder or no version file)."""
+        if not self.directory.is_dir():
+            return None
+        return _read_json(self.directory / VERSION_FILE).get("schema_version")
+
     def outdated(self) -> bool:
         """True when the index on disk was built with another schema version: an upgrade
         changed the fields or analyzers, and intake rebuilds it (`rebuild_if_outdated`)."""
-        if not self.directory.is_dir():
-            return False
-        version = _read_json(self.directory / VERSION_FILE).get("schema_version")
+        version = self._built_version()
         return version is not None and version != SCHEMA_VERSION
 
     def needs_rebuild(self) -> str:
         """Why the index cannot be used ("" when it can): missing, other version, damaged."""
         if not self.directory.is_dir():
             return "the index folder is missing"
-        version = _read_json(self.directory / VERSION_FILE).get("schema_version")
+        version = self._built_version()
         if version is None:
             return "the index has no schema version file"
         if version != SCHEMA_VERSION:
@@ -102,8 +106,7 @@ class SearchIndex:
     def _open(self) -> windex.Index:
         if not self.directory.is_dir():
             raise IndexUnavailable("the search index is missing")
-        version = _read_json(self.directory / VERSION_FILE).get("schema_version")
-        if version != SCHEMA_VERSION:
+        if self._built_version() != SCHEMA_VERSION:
             raise IndexUnavailable("the search index was built by another index schema version")
         try:
             return windex.open_dir(str(self.directory))
