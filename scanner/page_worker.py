@@ -58,7 +58,7 @@ def process_page(job: PageJob) -> ScannedPage:
 
     layer = loaders.pdf_text_layer(job.path, job.file_type, job.number, settings)
     if layer is not None and text_layer.layer_is_whole_page(
-        job.path, job.number, page.image, layer, settings
+        job.path, job.number, page.image, page.dpi, layer, settings
     ):
         log.debug("page %d: text layer used, no OCR", job.number)
         return _scanned(page, layer, CleanupRecord(), found, separator, settings, "pdf-text-layer")

@@ -140,9 +140,12 @@ def check_page_pixels(path: Path, number: int, dpi: int, settings: Settings) -> 
     return max(width, height)
 
 
-def page_image_coverage(path: Path, number: int, settings: Settings) -> float:
-    """The share of page `number`'s area covered by raster images (0.0-1.0), from
-    `pdfimages -list`: near 1.0 for a scanned page, near 0.0 for a born-digital one.
+def page_image_coverage(
+    path: Path, number: int, page_area_points: float, settings: Settings
+) -> float:
+    """The share of page `number`'s area (`page_area_points`, in square PDF points) covered
+    by raster images (0.0-1.0), from `pdfimages -list`: near 1.0 for a scanned page, near 0.0
+    for a born-digital one.
 
     0.0 when pdfimages cannot list the page (the text layer is then trusted, as before).
     """
@@ -151,8 +154,7 @@ def page_image_coverage(path: Path, number: int, settings: Settings) -> float:
     if proc.returncode != 0:
         log.debug("page %d: pdfimages exit code %d", number, proc.returncode)
         return 0.0
-    width_pt, height_pt = page_size_points(path, number, settings)
-    if width_pt <= 0 or height_pt <= 0:
+    if page_area_points <= 0:
         return 0.0
     area = 0.0
     for line in proc.stdout.splitlines()[2:]:
@@ -167,7 +169,7 @@ def page_image_coverage(path: Path, number: int, settings: Settings) -> float:
             continue
         if x_ppi > 0 and y_ppi > 0:
             area += (width / x_ppi * POINTS_PER_INCH) * (height / y_ppi * POINTS_PER_INCH)
-    return min(1.0, area / (width_pt * height_pt))
+    return min(1.0, area / page_area_points)
 
 
 def render_page(path: Path, number: int, dpi: int, settings: Settings) -> GrayImage:

@@ -50,10 +50,12 @@ def ink_covered(image: GrayImage, words: tuple[Word, ...]) -> float:
 
 
 def layer_is_whole_page(
-    path: Path, number: int, image: GrayImage, layer: OcrResult, settings: Settings
+    path: Path, number: int, image: GrayImage, dpi: int, layer: OcrResult, settings: Settings
 ) -> bool:
-    """True when `layer` may replace OCR for page `number` (rendered as `image`)."""
-    coverage = poppler.page_image_coverage(path, number, settings)
+    """True when `layer` may replace OCR for page `number` (rendered as `image` at `dpi`)."""
+    height, width = image.shape[:2]  # the rendered MediaBox: its area needs no second pdfinfo
+    area = (width * poppler.POINTS_PER_INCH / dpi) * (height * poppler.POINTS_PER_INCH / dpi)
+    coverage = poppler.page_image_coverage(path, number, area, settings)
     if coverage < MIN_IMAGE_COVERAGE:
         return True
     covered = ink_covered(image, layer.words)

@@ -55,7 +55,7 @@ def _scan_pdf(path: Path, image: np.ndarray, words: list[tuple[str, Word]], stam
 @pytest.mark.tesseract
 def test_scan_with_a_fax_stamp_layer_is_ocred(tmp_path: Path, settings: Settings) -> None:
     path = _scan_pdf(tmp_path / "fax.pdf", text_page(dpi=DPI), [], stamp=True)
-    assert poppler.page_image_coverage(path, 1, settings) > 0.95
+    assert poppler.page_image_coverage(path, 1, PAGE_W_PT * PAGE_H_PT, settings) > 0.95
     page = scan(path, settings).pages[0]
     assert page.text_source == "ocr"
     assert "furosemide" in page.text
@@ -77,7 +77,7 @@ def test_scan_with_a_full_ocr_layer_keeps_it(tmp_path: Path, settings: Settings)
 @pytest.mark.poppler
 def test_born_digital_page_keeps_its_layer(tmp_path: Path, settings: Settings) -> None:
     path = text_pdf(tmp_path / "letter.pdf")
-    assert poppler.page_image_coverage(path, 1, settings) == 0.0
+    assert poppler.page_image_coverage(path, 1, PAGE_W_PT * PAGE_H_PT, settings) == 0.0
     page = scan(path, settings).pages[0]
     assert page.text_source == "pdf-text-layer"
 
