@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from indexer.index_docsets import term_blocks
 from indexer.index_terms import SpacedPhrase
@@ -66,17 +68,38 @@ def _terms(
     return False
 
 
-def _lengths(sub: Any, fieldname: str) -> NDArray[np.float64]:
-    """Every document's length in `fieldname` for one segment (0 read as 1, as Whoosh's BM25
-    does), as an array kept on the segment's searcher: built once, ~8 bytes per page."""
-    cache: dict[str, NDArray[np.float64]] = sub.__dict__.setdefault("_chartroom_lengths", {})
+_LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
+
+
+def field_lengths(segment: Any, fieldname: str) -> list[int] | None:
+    """Every document's length in `fieldname` in one segment reader, decoded once from its
+    lengths column and kept on the reader; None when the segment has no such column. Whoosh
+    reads them through a column reader for every scored document."""
+    cache: dict[str, list[int] | None] = segment.__dict__.setdefault("_chartroom_lengths", {})
+    if fieldname not in cache:
+        perdoc = getattr(segment, "_perdoc", None)
+        column = None
+        if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        cache[fieldname] = None if column is None else [_LENGTH_OF_BYTE[b] for b in column]
+    return cache[fieldname]
+
+
+def _bm25_lengths(sub: Any, fieldname: str) -> NDArray[np.float64]:
+    """`field_lengths` of one segment as BM25 uses them (a missing or 0 length reads as 1, as
+    `doc_field_length(docnum, field, 1)` gives), as an array kept on the segment's searcher."""
+    cache: dict[str, NDArray[np.float64]] = sub.__dict__.setdefault("_chartroom_bm25", {})
     found = cache.get(fieldname)
     if found is None:
         count = sub.reader().doc_count_all()
-        length = sub.doc_field_length
-        found = np.fromiter(
-            (length(d, fieldname, 1) or 1 for d in range(count)), dtype=np.float64, count=count
-        )
+        values = field_lengths(sub.reader(), fieldname)
+        if values is None:  # no lengths column to read: ask the segment, one document at a time
+            length = sub.doc_field_length
+            found = np.fromiter((length(d, fieldname, 1) or 1 for d in range(count)), np.float64)
+        else:
+            found = np.ones(count, dtype=np.float64)
+            known = np.asarray(values[:count], dtype=np.float64)
+            found[: known.size] = np.where(known > 0, known, 1.0)
         cache[fieldname] = found
     return found
 
@@ -124,7 +147,7 @@ def top_docs(
                 k1, b = weighting.K1, weighting.B
                 norm = k1 * (1 - b)
                 per_length = k1 * b / avgfl
-                lengths = _lengths(sub, fieldname)
+                lengths = _bm25_lengths(sub, fieldname)
             for ids, weights in term_blocks(reader, fieldname, btext):
                 block = np.asarray(ids, dtype=np.int64)
                 keep = member[block]

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
 
 from chartroom.errors import ChartroomError, IndexUnavailable
 from indexer import query as q
@@ -32,7 +30,7 @@ from indexer.index_query import (
     restrict,
     translate,
 )
-from indexer.index_rank import top_docs
+from indexer.index_rank import field_lengths, top_docs
 
 log = logging.getLogger(__name__)
 
@@ -78,30 +76,17 @@ def _reading(what: str) -> Iterator[None]:
 
 
 def _cache_field_lengths(searcher: Searcher) -> None:
-    """Serve BM25's per-document field lengths from lists loaded once per field and segment.
-
-    Whoosh reads them through a column reader for every scored document; that lookup was half
-    the cost of ranking a common word.
-    """
-    table = [byte_to_length(b) for b in range(256)]
+    """Serve BM25's per-document field lengths from lists loaded once per field and segment
+    (`index_rank.field_lengths`) to Whoosh's own scorers too (fallback shapes); Whoosh's
+    column lookup per scored document was half the cost of ranking a common word."""
     for sub, _ in searcher.leaf_searchers():
         segment = sub.reader()
         perdoc = getattr(segment, "_perdoc", None)
         if perdoc is None or not hasattr(perdoc, "_cached_reader"):
             continue
-        cache: dict[str, list[int] | None] = {}
 
-        def lengths(
-            docnum: int,
-            fieldname: str,
-            default: int = 0,
-            perdoc: Any = perdoc,
-            cache: dict[str, list[int] | None] = cache,
-        ) -> int:
-            if fieldname not in cache:
-                column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-                cache[fieldname] = None if column is None else [table[b] for b in column]
-            values = cache[fieldname]
+        def lengths(docnum: int, fieldname: str, default: int = 0, segment: Any = segment) -> int:
+            values = field_lengths(segment, fieldname)
             if values is None or not 0 <= docnum < len(values):
                 return default
             return values[docnum] or default
