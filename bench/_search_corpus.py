@@ -9,6 +9,8 @@ Invented patients only.
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
+from typing import Any
 
 DIAGNOSES = [
     ("I50.9", "heart failure"),
@@ -233,3 +235,69 @@ def page_text(
         out.append(" ".join(extra) + ".")
         count += len(extra)
     return " ".join(out)
+
+
+# --- records for the synthetic archives of bench/search_scale.py and bench/web_load.py -----------
+# (random draws in a fixed order: the same seed gives the same archive)
+
+
+def roster(rng: random.Random, count: int) -> list[Any]:
+    """`count` invented patients (PatientRecord), MRNs 10000000 upwards; the first 14 surnames
+    bare, the rest numbered so names stay distinct."""
+    from records.types import PatientRecord
+
+    return [
+        PatientRecord(
+            f"{10_000_000 + i:08d}",
+            rng.choice(SURNAMES) + ("" if i < 14 else f"{i}"),
+            rng.choice(GIVEN),
+            date(1930, 1, 1) + timedelta(days=rng.randint(0, 27000)),
+            rng.choice("FM"),
+        )
+        for i in range(count)
+    ]
+
+
+def scanned_pages(
+    rng: random.Random,
+    doc_type: str,
+    dxs: list[tuple[str, str]],
+    tail: list[str],
+    pages: list[tuple[int, int, int]],
+) -> tuple[Any, ...]:
+    """ScannedPages of generated chart prose, one per (number, width, height) in `pages`."""
+    from scanner.types import CleanupRecord, ScannedPage
+
+    return tuple(
+        ScannedPage(
+            number,
+            width,
+            height,
+            300,
+            page_text(rng, doc_type, dxs, 290, tail),
+            91.0,
+            False,
+            rng.random() < 0.03,
+            CleanupRecord(),
+        )
+        for number, width, height in pages
+    )
+
+
+def chart_diagnoses(rng: random.Random, dxs: list[tuple[str, str]]) -> tuple[Any, ...]:
+    """A Diagnosis per (code, text), affirmed four times in five, else negated."""
+    from models.types import Assertion, Diagnosis
+
+    return tuple(
+        Diagnosis(
+            t,
+            0,
+            len(t),
+            c,
+            t,
+            rng.choice([Assertion.AFFIRMED] * 4 + [Assertion.NEGATED]),
+            "",
+            "2026-04",
+        )
+        for c, t in dxs
+    )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from _search_corpus import DIAGNOSES, GIVEN, SURNAMES, TYPES, long_tail, page_text
+from _search_corpus import DIAGNOSES, TYPES, chart_diagnoses, long_tail, roster, scanned_pages
 from PIL import Image, ImageSequence
 
 from chartroom.settings import Settings
@@ -69,17 +69,14 @@ def _template(frames: list[Image.Image]) -> tuple[bytes, list[tuple[int, int]]]:
 def build_archive(settings: Settings, pages: int, seed: int = 11) -> ArchiveInfo:
     """Fill a fresh store with about `pages` pages in BATCH_PAGES-page batches."""
     from models.types import (
-        Assertion,
         DateMention,
         DateRole,
-        Diagnosis,
         DocumentType,
         DocumentTypeGuess,
         Findings,
     )
     from records.store import RecordStore
-    from records.types import FilingDecision, NewDocument, PatientRecord, SourceFile
-    from scanner.types import CleanupRecord, ScannedPage
+    from records.types import FilingDecision, NewDocument, SourceFile
 
     rng = random.Random(seed)
     tail = long_tail(rng)
@@ -88,18 +85,9 @@ def build_archive(settings: Settings, pages: int, seed: int = 11) -> ArchiveInfo
     documents = made = batches = blob_bytes = 0
     ids: list[int] = []
     with RecordStore(settings) as store:
-        roster = [
-            PatientRecord(
-                f"{10_000_000 + i:08d}",
-                rng.choice(SURNAMES) + ("" if i < 14 else f"{i}"),
-                rng.choice(GIVEN),
-                date(1930, 1, 1) + timedelta(days=rng.randint(0, 27000)),
-                rng.choice("FM"),
-            )
-            for i in range(PATIENTS)
-        ]
-        store.upsert_patients(roster)
-        patient_ids = [p.id for p in map(store.patient_by_mrn, (r.mrn for r in roster)) if p]
+        patients = roster(rng, PATIENTS)
+        store.upsert_patients(patients)
+        patient_ids = [p.id for p in map(store.patient_by_mrn, (r.mrn for r in patients)) if p]
         while made < pages:
             docs: list[NewDocument] = []
             used = 0
@@ -108,35 +96,11 @@ def build_archive(settings: Settings, pages: int, seed: int = 11) -> ArchiveInfo
                 doc_type = rng.choice(TYPES)
                 dxs = rng.sample(DIAGNOSES, rng.randint(1, 4))
                 day = date(2015, 1, 1) + timedelta(days=rng.randint(0, 3650))
-                scanned = tuple(
-                    ScannedPage(
-                        used + k + 1,
-                        sizes[used + k][0],
-                        sizes[used + k][1],
-                        300,
-                        page_text(rng, doc_type, dxs, 290, tail),
-                        91.0,
-                        False,
-                        rng.random() < 0.03,
-                        CleanupRecord(),
-                    )
-                    for k in range(n)
-                )
+                numbered = [(used + k + 1, *sizes[used + k]) for k in range(n)]
+                scanned = scanned_pages(rng, doc_type, dxs, tail, numbered)
                 role = DateRole.ADMISSION if doc_type == "discharge_summary" else DateRole.SERVICE
                 dates = (DateMention("d", 0, 1, day.isoformat(), role),)
-                diagnoses = tuple(
-                    Diagnosis(
-                        t,
-                        0,
-                        len(t),
-                        c,
-                        t,
-                        rng.choice([Assertion.AFFIRMED] * 4 + [Assertion.NEGATED]),
-                        "",
-                        "2026-04",
-                    )
-                    for c, t in dxs
-                )
+                diagnoses = chart_diagnoses(rng, dxs)
                 findings = Findings(
                     diagnoses, dates, (), DocumentTypeGuess(DocumentType(doc_type), 0.9)
                 )

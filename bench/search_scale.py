@@ -39,11 +39,11 @@ sys.path.insert(0, str(REPO))
 
 from _search_corpus import (  # noqa: E402
     DIAGNOSES,
-    GIVEN,
-    SURNAMES,
     TYPES,
+    chart_diagnoses,
     long_tail,
-    page_text,
+    roster,
+    scanned_pages,
 )
 
 from chartroom.settings import Settings  # noqa: E402
@@ -52,35 +52,23 @@ from chartroom.settings import Settings  # noqa: E402
 def populate(settings: Settings, pages: int, seed: int = 7) -> tuple[int, int, float]:
     """Fill the store with about `pages` pages; returns (documents, pages, seconds)."""
     from models.types import (
-        Assertion,
         DateMention,
         DateRole,
-        Diagnosis,
         DocumentType,
         DocumentTypeGuess,
         Findings,
     )
     from records.store import RecordStore
-    from records.types import FilingDecision, NewDocument, PatientRecord, SourceFile
-    from scanner.types import CleanupRecord, ScannedPage
+    from records.types import FilingDecision, NewDocument, SourceFile
 
     rng = random.Random(seed)
     tail = long_tail(rng)
     started = time.perf_counter()
     documents = made = 0
     with RecordStore(settings) as store:
-        roster = [
-            PatientRecord(
-                f"{10_000_000 + i:08d}",
-                rng.choice(SURNAMES) + ("" if i < 14 else f"{i}"),
-                rng.choice(GIVEN),
-                date(1930, 1, 1) + timedelta(days=rng.randint(0, 27000)),
-                rng.choice("FM"),
-            )
-            for i in range(2000)
-        ]
-        store.upsert_patients(roster)
-        ids = [p.id for p in (store.patient_by_mrn(r.mrn) for r in roster[:2000]) if p and p.id]
+        patients = roster(rng, 2000)
+        store.upsert_patients(patients)
+        ids = [p.id for p in (store.patient_by_mrn(r.mrn) for r in patients) if p and p.id]
         batch_no = 0
         while made < pages:
             docs: list[NewDocument] = []
@@ -91,20 +79,8 @@ def populate(settings: Settings, pages: int, seed: int = 7) -> tuple[int, int, f
                 doc_type = rng.choice(TYPES)
                 dxs = rng.sample(DIAGNOSES, rng.randint(1, 4))
                 day = date(2015, 1, 1) + timedelta(days=rng.randint(0, 3650))
-                scanned = tuple(
-                    ScannedPage(
-                        k + 1,
-                        2550,
-                        3300,
-                        300,
-                        page_text(rng, doc_type, dxs, 290, tail),
-                        91.0,
-                        False,
-                        rng.random() < 0.03,
-                        CleanupRecord(),
-                    )
-                    for k in range(n)
-                )
+                sizes = [(k + 1, 2550, 3300) for k in range(n)]
+                scanned = scanned_pages(rng, doc_type, dxs, tail, sizes)
                 dates = [DateMention("d", 0, 1, day.isoformat(), DateRole.SERVICE)]
                 if doc_type == "discharge_summary":
                     dates = [
@@ -117,19 +93,7 @@ def populate(settings: Settings, pages: int, seed: int = 7) -> tuple[int, int, f
                             DateRole.DISCHARGE,
                         ),
                     ]
-                diagnoses = tuple(
-                    Diagnosis(
-                        t,
-                        0,
-                        len(t),
-                        c,
-                        t,
-                        rng.choice([Assertion.AFFIRMED] * 4 + [Assertion.NEGATED]),
-                        "",
-                        "2026-04",
-                    )
-                    for c, t in dxs
-                )
+                diagnoses = chart_diagnoses(rng, dxs)
                 findings = Findings(
                     diagnoses, tuple(dates), (), DocumentTypeGuess(DocumentType(doc_type), 0.9)
                 )
