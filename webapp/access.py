@@ -19,6 +19,7 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.wrappers import Response
 
 from indexer.index_query import Restriction
+from records.charts import DiagnosisSeen, DocumentInfo
 from records.types import PatientRecord, StoredDocument
 
 log = logging.getLogger(__name__)
@@ -250,3 +251,34 @@ def require_patient(patient_id: int) -> PatientRecord:
     if patient is None or not visible_scope().allows_patient(patient_id):
         deny(patient_id=patient_id)
     return patient
+
+
+@dataclass(frozen=True)
+class VisibleChart:
+    """A patient's chart as the signed-in user may see it (web page and API alike)."""
+
+    patient: PatientRecord
+    documents: list[DocumentInfo]
+    summary: list[DiagnosisSeen]
+
+    @property
+    def document_ids(self) -> list[int]:
+        return sorted(d.id for d in self.documents)
+
+
+def visible_chart(patient_id: int) -> VisibleChart:
+    """The patient (else audited 404), the documents of theirs this user may see, and the
+    diagnosis summary of those documents only."""
+    from records import charts
+    from webapp.stores import get_store
+
+    patient = require_patient(patient_id)
+    store, scope = get_store(), visible_scope()
+    documents = [
+        d
+        for d in charts.patient_documents(store, patient_id)
+        if scope.allows(d.id, d.patient_id, d.document_type)
+    ]
+    allowed = {d.id for d in documents}
+    summary = charts.diagnosis_summary(store, patient_id, document_ids=allowed)
+    return VisibleChart(patient, documents, summary)

@@ -20,7 +20,7 @@ from records import charts
 from records.charts import DocumentInfo
 from records.types import PatientRecord, StoredFinding
 from webapp import page_files
-from webapp.access import SIGNED_IN, permission, require_patient, visible_scope
+from webapp.access import SIGNED_IN, permission, visible_chart, visible_scope
 from webapp.audit import audit
 from webapp.documents import attachment, load_document, serve_page_image
 from webapp.openapi import openapi_document
@@ -181,18 +181,10 @@ def patients_search() -> Response:
 @bp.get("/patients/<int:patient_id>")
 @permission("view")
 def patient(patient_id: int) -> Response:
-    record = require_patient(patient_id)
-    store, scope = get_store(), visible_scope()
-    documents = [
-        d
-        for d in charts.patient_documents(store, patient_id)
-        if scope.allows(d.id, d.patient_id, d.document_type)
-    ]
-    allowed = {d.id for d in documents}
-    summary = charts.diagnosis_summary(store, patient_id, document_ids=allowed)
+    seen = visible_chart(patient_id)
     out = {
-        "patient": patient_json(record),
-        "documents": [d.as_json() for d in documents],
+        "patient": patient_json(seen.patient),
+        "documents": [d.as_json() for d in seen.documents],
         "diagnoses": [
             {
                 "code": d.code,
@@ -201,10 +193,12 @@ def patient(patient_id: int) -> Response:
                 "last_seen": d.last_seen.isoformat() if d.last_seen else None,
                 "documents": d.documents,
             }
-            for d in summary
+            for d in seen.summary
         ],
     }
     audit(
-        "patient.view", patient_id=patient_id, detail={"document_ids": sorted(allowed), "api": True}
+        "patient.view",
+        patient_id=patient_id,
+        detail={"document_ids": seen.document_ids, "api": True},
     )
     return jsonify(out)

@@ -12,7 +12,7 @@ from flask import Blueprint, render_template, request
 
 from records import charts
 from records.patients_import import import_patients
-from webapp.access import permission, require_patient, visible_scope
+from webapp.access import permission, visible_chart, visible_scope
 from webapp.audit import audit
 from webapp.search_views import type_label
 from webapp.stores import get_settings, get_store
@@ -45,25 +45,13 @@ def search() -> str:
 @bp.get("/patients/<int:patient_id>")
 @permission("view")
 def chart(patient_id: int) -> str:
-    patient = require_patient(patient_id)
-    store, scope = get_store(), visible_scope()
-    documents = [
-        d
-        for d in charts.patient_documents(store, patient_id)
-        if scope.allows(d.id, d.patient_id, d.document_type)
-    ]
-    allowed = {d.id for d in documents}
-    summary = charts.diagnosis_summary(store, patient_id, document_ids=allowed)
-    audit(
-        "patient.view",
-        patient_id=patient_id,
-        detail={"document_ids": sorted(allowed)},
-    )
+    seen = visible_chart(patient_id)
+    audit("patient.view", patient_id=patient_id, detail={"document_ids": seen.document_ids})
     return render_template(
         "patients/chart.html",
-        patient=patient,
-        documents=documents,
-        summary=summary,
+        patient=seen.patient,
+        documents=seen.documents,
+        summary=seen.summary,
         type_label=type_label,
     )
 
