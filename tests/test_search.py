@@ -259,3 +259,11 @@ def test_search_does_not_load_the_nlp_model(root: Path) -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_the_query_languages_document_types_are_the_nlp_steps() -> None:
+    """indexer/query.py spells the types out (search must not import models/); keep them in step."""
+    from indexer.query import DOCUMENT_TYPES
+    from models.types import DocumentType
+
+    assert tuple(t.value for t in DocumentType) == DOCUMENT_TYPES
