@@ -50,13 +50,13 @@ def run_checks(settings: Settings) -> list[Check]:
     pop = poppler.version(settings)
     checks.append(
         Check(
-            "poppler (pdftoppm, pdfinfo, pdftotext)",
+            "poppler (pdftoppm, pdfinfo, pdftotext, pdfimages)",
             pop is not None,
             pop or "not found",
             "" if pop else APT_HINT.format(packages="poppler-utils"),
         )
     )
-    for program in ("pdftoppm", "pdfinfo", "pdftotext"):
+    for program in ("pdftoppm", "pdfinfo", "pdftotext", "pdfimages"):
         if pop is not None and shutil.which(program) is None:
             checks.append(
                 Check(program, False, "not found", APT_HINT.format(packages="poppler-utils"))
