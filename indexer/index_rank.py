@@ -3,11 +3,12 @@
 Whoosh scores a match through a collector, a tree of matchers and a scorer object per term
 (about 8-10 µs per matching page). The matching pages are already known exactly (the set from
 indexer/index_docsets.py), so for the common query shapes (terms under AND / OR, NOT parts
-unscored) each term's postings are read a block at a time and its BM25 contribution is added to
-the pages that matched: Whoosh's formula, statistics (idf, average field length) and field
-lengths, summed over the matched terms as Whoosh's AND/OR matchers sum them; ties in index
-order. Prefixes, fuzzy words and ranges score as the OR of the words they expand to, as in
-Whoosh. Other shapes (boosts, NOT under OR) return None: Whoosh ranks those.
+unscored) each term's postings, read once per search and shared with the matching, add their
+BM25 contribution to the pages that matched, in numpy: Whoosh's formula, statistics (idf,
+average field length) and field lengths, summed over the matched terms as Whoosh's AND/OR
+matchers sum them; ties in index order. Prefixes, fuzzy words and ranges score as the OR of the
+words they expand to, as in Whoosh. Other shapes (boosts, NOT under OR) return None: Whoosh
+ranks those.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from indexer.index_docsets import term_blocks
+from indexer.index_term_postings import term_postings
 from indexer.index_terms import SpacedPhrase
 
 
@@ -148,18 +149,18 @@ def top_docs(
                 norm = k1 * (1 - b)
                 per_length = k1 * b / avgfl
                 lengths = _bm25_lengths(sub, fieldname)
-            for ids, weights in term_blocks(reader, fieldname, btext):
-                block = np.asarray(ids, dtype=np.int64)
-                keep = member[block]
-                block = block[keep]
-                if not block.size:
-                    continue
-                tf = np.asarray(weights, dtype=np.float64)[keep]
-                if field.scorable:
-                    fl = lengths[block]
-                    scores[block] += idf * ((tf * (k1 + 1)) / (tf + norm + per_length * fl))
-                else:
-                    scores[block] += tf
+            postings = term_postings(reader, fieldname, btext)
+            ids = postings.id_array
+            keep = member[ids]
+            block = ids[keep]
+            if not block.size:
+                continue
+            tf = postings.weight_array[keep]
+            if field.scorable:
+                fl = lengths[block]
+                scores[block] += idf * ((tf * (k1 + 1)) / (tf + norm + per_length * fl))
+            else:
+                scores[block] += tf
         all_docs.append(local + offset)
         all_scores.append(scores[local])
     if not all_docs:

@@ -16,12 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
+from numpy.typing import NDArray
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from chartroom.errors import ChartroomError, IndexUnavailable
 from indexer import query as q
-from indexer.index_docsets import matching_docnums, postings_memo
+from indexer.index_docsets import matching_docnums
 from indexer.index_query import (
     HitTerms,
     Restriction,
@@ -31,6 +33,7 @@ from indexer.index_query import (
     translate,
 )
 from indexer.index_rank import field_lengths, top_docs
+from indexer.index_term_postings import postings_memo
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +102,7 @@ class IndexReader:
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self._columns: dict[str, list[Any]] = {}
+        self._codes: dict[str, tuple[NDArray[np.int32], list[Any]]] = {}
         _cache_field_lengths(searcher)
 
     def _column(self, name: str) -> list[Any]:
@@ -177,19 +181,34 @@ class IndexReader:
             counts = self._facets(docnums) if facets else {}
         return RawResults(len(docnums), hits, counts, terms)
 
+    def _coded(self, name: str) -> tuple[NDArray[np.int32], list[Any]]:
+        """A column as small integer codes, one per page, and the values they stand for."""
+        if name not in self._codes:
+            values = self._column(name)
+            labels: dict[Any, int] = {}
+            codes = np.fromiter(
+                (labels.setdefault(v, len(labels)) for v in values), np.int32, count=len(values)
+            )
+            self._codes[name] = (codes, list(labels))
+        return self._codes[name]
+
+    def _counts(self, name: str, docs: NDArray[np.int64]) -> list[tuple[Any, int]]:
+        """(value, pages) of a column over `docs`, most pages first, ties by value."""
+        codes, labels = self._coded(name)
+        counts = np.bincount(codes[docs], minlength=len(labels))
+        found = [(labels[i], int(counts[i])) for i in np.flatnonzero(counts).tolist()]
+        return sorted(found, key=lambda item: (-item[1], str(item[0])))
+
     def _facets(self, docnums: list[int]) -> dict[str, dict[str, int]]:
+        docs = np.asarray(docnums, dtype=np.int64)
         out: dict[str, dict[str, int]] = {}
         for name, column in FACETS.items():
-            values = self._column(column)
-            counts = Counter(map(values.__getitem__, docnums))
-            out[name] = {(k or "unknown"): v for k, v in counts.most_common()}
-        categories = self._column(CATEGORY_COLUMN)
+            out[name] = {(k or "unknown"): v for k, v in self._counts(column, docs)}
         counter: Counter[str] = Counter()
-        for joined in Counter(map(categories.__getitem__, docnums)).items():
-            value, n = joined
+        for value, n in self._counts(CATEGORY_COLUMN, docs):
             for category in value.decode("utf-8").split("|") if value else ():
                 counter[category] += n
-        out["diagnosis_category"] = dict(counter.most_common())
+        out["diagnosis_category"] = dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
         return out
 
     def more_like(

@@ -1,0 +1,222 @@
+"""One term's postings read once per search, and phrase positions checked in numpy.
+
+A W3 postings block is one pickle of (ids, weights, values); unpickling it is most of what a
+search over a common term costs. `term_postings` reads each term's blocks once per search
+(`postings_memo`), keeping all three parts, so the match sets (indexer/index_docsets.py), the
+phrase position check and the ranking (indexer/index_rank.py) share one read.
+
+`at_offsets` finds the pages where several terms sit at fixed offsets from one another (a
+phrase): every candidate page's positions become keys page * 2**32 + position - offset, one
+array per term, and the pages are those whose keys all arrays share (a sorted intersection in
+numpy) instead of a Python loop over candidates and positions.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cached_property
+from itertools import accumulate, chain
+from pickle import loads
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.formats import Positions
+from whoosh.matching.wrappers import FilterMatcher
+
+_STRIDE = 1 << 32  # positions on a page stay below this
+
+
+class TermPostings:
+    """One term's postings in one segment: ids ascending, a block's worth per list entry, with
+    each block's weights (None: all 1.0; a float: all that; else one per posting) and encoded
+    values (None for fields that keep none)."""
+
+    def __init__(self) -> None:
+        self.id_blocks: list[Sequence[int]] = []
+        self.weight_blocks: list[Any] = []
+        self.value_blocks: list[Sequence[Any] | None] = []
+
+    def __len__(self) -> int:
+        return sum(map(len, self.id_blocks))
+
+    def id_set(self) -> set[int]:
+        out: set[int] = set()
+        for block in self.id_blocks:
+            out.update(block)
+        return out
+
+    @cached_property
+    def id_array(self) -> NDArray[np.int64]:
+        return np.fromiter(chain.from_iterable(self.id_blocks), np.int64, count=len(self))
+
+    @cached_property
+    def weight_array(self) -> NDArray[np.float64]:
+        parts: list[NDArray[np.float64]] = []
+        for ids, weights in zip(self.id_blocks, self.weight_blocks, strict=True):
+            if weights is None or isinstance(weights, float):
+                parts.append(np.full(len(ids), 1.0 if weights is None else weights))
+            else:
+                parts.append(np.asarray(weights, dtype=np.float64))
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    @cached_property
+    def value_map(self) -> dict[int, Any]:
+        """{document number: encoded value}."""
+        out: dict[int, Any] = {}
+        for ids, values in zip(self.id_blocks, self.value_blocks, strict=True):
+            if values is not None:
+                out.update(zip(ids, values, strict=True))
+        return out
+
+
+def _unwrap(matcher: Any) -> Any:
+    while isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    return matcher
+
+
+def _read(matcher: Any) -> TermPostings:
+    """All blocks of a term's matcher (deleted documents included: callers remove them)."""
+    out = TermPostings()
+    matcher = _unwrap(matcher)
+    if not isinstance(matcher, W3LeafMatcher):  # postings inlined in the term info
+        ids: list[int] = []
+        weights: list[float] = []
+        values: list[Any] = []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            values.append(matcher.value())
+            matcher.next()
+        out.id_blocks.append(ids)
+        out.weight_blocks.append(weights)
+        out.value_blocks.append(values)
+        return out
+    keeps_values = matcher._fixedsize is None or matcher._fixedsize < 0
+    while not matcher._atend and matcher._i < matcher._blocklength:
+        if matcher._data is None:
+            matcher._read_data()
+        block_ids, block_weights, block_values = matcher._data
+        # the ids are delta-coded unless stored as bytes; decoded in C (Whoosh: a generator)
+        out.id_blocks.append(block_ids if matcher._byteids else tuple(accumulate(block_ids)))
+        out.weight_blocks.append(block_weights)
+        out.value_blocks.append(block_values if keeps_values else None)
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+    return out
+
+
+_MEMO: ContextVar[dict[tuple[int, str, bytes], TermPostings] | None] = ContextVar(
+    "chartroom_postings_memo", default=None
+)
+
+
+@contextmanager
+def postings_memo() -> Iterator[None]:
+    """Within it (one search), a term's postings are read from the index once: matching,
+    position checks and ranking share them. Per thread (a ContextVar), per search."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+_EMPTY = TermPostings()
+
+
+def term_postings(reader: Any, fieldname: str, btext: bytes) -> TermPostings:
+    """One term's postings in `reader` (a segment); empty when the term is not there."""
+    if fieldname not in reader.schema or (fieldname, btext) not in reader:
+        return _EMPTY
+    memo = _MEMO.get()
+    key = (id(reader), fieldname, btext)
+    if memo is not None and (found := memo.get(key)) is not None:
+        return found
+    found = _read(reader.postings(fieldname, btext))
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
+# --- positions ---------------------------------------------------------------------------
+
+DECODED_LIMIT = 100_000  # distinct position values remembered (~13 MB at most); then start over
+
+
+class _DecodedPositions(dict[bytes, Sequence[int]]):
+    """Encoded Positions values -> positions. Values repeat across pages (one word at position
+    12 is the same bytes on every page), so each is decoded once."""
+
+    def __missing__(self, value: bytes) -> Sequence[int]:
+        if len(self) >= DECODED_LIMIT:
+            self.clear()
+        # Whoosh's Positions.decode_positions (frequency, then pickled deltas) without its
+        # loop; the index's own postings, which Whoosh unpickles the same way
+        raw = value[4:] if value.endswith(b".") else value[4:] + b"."
+        found = self[value] = array("q", accumulate(loads(raw)))  # noqa: S301
+        return found
+
+
+_DECODED = _DecodedPositions()
+
+
+def decoder(reader: Any, fieldname: str) -> Callable[[Any], Sequence[int]]:
+    """The function turning `fieldname`'s encoded values into positions."""
+    fmt = reader.schema[fieldname].format
+    if type(fmt) is Positions:
+        return _DECODED.__getitem__
+    return fmt.decode_positions  # type: ignore[no-any-return]
+
+
+def _keys(
+    docs: list[int], values: dict[int, Any], decode: Callable[[Any], Sequence[int]], offset: int
+) -> NDArray[np.int64]:
+    """page * 2**32 + position - offset for every position of the term on `docs` (ascending:
+    `docs` are, and so are a page's positions)."""
+    lists = list(map(decode, map(values.__getitem__, docs)))
+    lengths = np.fromiter(map(len, lists), np.int64, count=len(lists))
+    positions = np.fromiter(chain.from_iterable(lists), np.int64, count=int(lengths.sum()))
+    pages = np.repeat(np.asarray(docs, dtype=np.int64), lengths)
+    keys: NDArray[np.int64] = pages * _STRIDE + (positions - offset)
+    if keys.size > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+        keys = np.unique(keys)  # a format whose positions are not in order
+    return keys
+
+
+def _shared(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The values in both of two ascending arrays of distinct values."""
+    if a.size > b.size:
+        a, b = b, a
+    if not a.size:
+        return a
+    where = np.searchsorted(b, a)
+    where[where == b.size] = 0
+    found: NDArray[np.int64] = a[b[where] == a]
+    return found
+
+
+def at_offsets(
+    candidates: set[int],
+    terms: Sequence[tuple[dict[int, Any], Callable[[Any], Sequence[int]], int]],
+) -> set[int]:
+    """The candidate pages where every term (its {page: encoded positions}, their decoder, its
+    offset in the phrase) occurs at a position that is the phrase start plus its offset."""
+    if not candidates or not terms:
+        return set()
+    docs = sorted(candidates)
+    base = terms[0][2]
+    shared: NDArray[np.int64] | None = None
+    for values, decode, offset in terms:
+        keys = _keys(docs, values, decode, offset - base)
+        shared = keys if shared is None else _shared(shared, keys)
+        if not shared.size:
+            return set()
+    assert shared is not None
+    return set((shared // _STRIDE).tolist())
