@@ -6,7 +6,10 @@
    documents: 1-6 pages each of ~300 words of chart prose, 2,000 patients, dates 2015-2024,
    ICD-10-CM diagnoses with assertions, ~10% unfiled (no OCR, no NLP: a seeded generator);
 2. rebuilds the index from it with `chartroom reindex`'s code (indexer/reindex.py) in a child
-   process: build rate (pages/s), rebuild time, the child's peak memory (ru_maxrss), index size;
+   process with `--index-workers` chunk builders (default: the setting's default): build rate
+   (pages/s of wall time and of CPU time, workers included), rebuild time, peak memory of the
+   reindex process and of the largest worker (ru_maxrss; the rebuild's total is at most the
+   reindex process plus workers x that), index size;
 3. runs a fixed mix of word, phrase, field, code-prefix, date-range and faceted queries (every
    query also computes all four facets) in one process on one core: median and p95 latency of
    `Search.search` (parse, match, rank, facets, snippets), after one warm-up round, and a
@@ -122,24 +125,29 @@ def reused_store(settings: Settings) -> tuple[int, int, float]:
     return counts["documents"], counts["pages"], 0.0
 
 
-def rebuild_child(home: str) -> None:
+def rebuild_child(home: str, index_workers: int) -> None:
     from indexer.reindex import reindex
     from records.store import RecordStore
 
-    settings = Settings.from_env({}, home=Path(home), workers=1)
+    settings = Settings.from_env({}, home=Path(home), workers=1, index_workers=index_workers)
     with RecordStore(settings) as store:
         report = reindex(settings, store)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # a multi-process writer's helpers
-    rss_mb = max(usage.ru_maxrss, children.ru_maxrss) / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the chunk builders
+    main_mb = usage.ru_maxrss / 1024
+    worker_mb = max(report.worker_peak_rss_mb, children.ru_maxrss / 1024)
     cpu = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+    bound = main_mb + (index_workers * worker_mb if index_workers > 1 else 0)
     print(
         json.dumps(
             {
                 "pages": report.pages,
                 "documents": report.documents,
                 "seconds": report.seconds,
-                "peak_rss_mb": rss_mb,
+                "index_workers": index_workers,
+                "main_peak_rss_mb": main_mb,
+                "worker_peak_rss_mb": worker_mb,
+                "peak_rss_mb": max(main_mb, worker_mb) if index_workers == 1 else bound,
                 "cpu_seconds": cpu,
             }
         )
@@ -262,10 +270,16 @@ def main() -> int:
         action="store_true",
         help="only time the queries on the index already in --home (no fill, no rebuild)",
     )
-    parser.add_argument("--rebuild-child", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--index-workers",
+        type=int,
+        default=Settings().index_workers,
+        help="processes building the rebuild's chunks (default %(default)s)",
+    )
+    parser.add_argument("--rebuild-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rebuild_child:
-        rebuild_child(args.rebuild_child)
+        rebuild_child(args.rebuild_child[0], int(args.rebuild_child[1]))
         return 0
     if args.queries_only:
         if args.home is None:
@@ -291,7 +305,7 @@ def main() -> int:
         rate = pages / seconds
         print(f"store: {documents} documents, {pages} pages in {seconds:.0f}s ({rate:.0f} pages/s)")
     child = subprocess.run(
-        [sys.executable, __file__, "--rebuild-child", str(home)],
+        [sys.executable, __file__, "--rebuild-child", str(home), str(args.index_workers)],
         capture_output=True,
         text=True,
         check=True,
@@ -304,7 +318,9 @@ def main() -> int:
         f"{rebuild['pages'] / rebuild['seconds']:.0f} pages/s; "
         f"CPU {rebuild['cpu_seconds']:.0f}s = {rebuild['pages'] / rebuild['cpu_seconds']:.0f} "
         f"pages/s ({1000 * rebuild['cpu_seconds'] / max(1, rebuild['pages']):.1f} ms/page); "
-        f"peak RSS {rebuild['peak_rss_mb']:.0f} MB; "
+        f"{rebuild['index_workers']} worker(s); peak RSS {rebuild['peak_rss_mb']:.0f} MB "
+        f"(reindex process {rebuild['main_peak_rss_mb']:.0f} MB, largest worker "
+        f"{rebuild['worker_peak_rss_mb']:.0f} MB); "
         f"index {size / 1e6:.0f} MB ({size / max(1, pages) / 1024:.1f} KiB/page)"
     )
     if args.build_only:

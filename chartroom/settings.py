@@ -61,6 +61,7 @@ class Settings:
     index_lock_timeout: float = 2.0  # seconds a writer waits for the index lock
     index_batch_pages: int = 10000  # pages per commit when rebuilding; documents per journal batch
     index_memory_mb: int = 256  # the index writer's in-memory buffer before it spills to disk
+    index_workers: int = 2  # processes building a rebuild's chunks at once (each one's buffer)
     # clinical NLP
     mrn_pattern: str = r"[A-Z]{0,3}\d{6,10}"  # a site's MRN format (regular expression)
     # web app (docs/web.md)
@@ -114,6 +115,7 @@ class Settings:
             "search_page_size",
             "index_batch_pages",
             "index_memory_mb",
+            "index_workers",
             "web_port",
             "web_threads",
             "web_idle_minutes",

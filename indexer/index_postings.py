@@ -10,14 +10,29 @@ block records its compression; readers follow it).
 from __future__ import annotations
 
 import zlib
+from operator import sub
 from pickle import dumps
 from typing import Any
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter
-from whoosh.util.numeric import length_to_byte
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3PostingsWriter, _lenfield
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 INLINE = True  # terms with one posting keep it in the term table
 SMALL_BLOCK = 80  # bytes of a block's pickle below which it is stored uncompressed
+
+
+_LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
+
+
+def column_lengths(perdoc: Any, fieldname: str) -> list[int] | None:
+    """Every document's length in `fieldname` from a segment's per-document reader, decoded from
+    its lengths column in one pass (0 where none was recorded); None when the segment has no
+    such column. Whoosh's doc_field_length reads one document at a time and, for a field
+    without lengths, looks for the column file again on every call."""
+    if not hasattr(perdoc, "_cached_reader"):
+        return None
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    return None if column is None else [_LENGTH_OF_BYTE[b] for b in column]
 
 
 class BulkPostings(W3PostingsWriter):  # type: ignore[misc]
@@ -60,6 +75,13 @@ class BulkPostings(W3PostingsWriter):  # type: ignore[misc]
             self._terminfo = None
             return terminfo
         return super().finish_postings()
+
+    def _mini_ids(self) -> tuple[int, ...]:
+        """W3PostingsWriter._mini_ids (ids as deltas) without a generator call per id."""
+        ids = self._ids
+        if self._byteids or not ids:
+            return tuple(ids)
+        return (ids[0], *map(sub, ids[1:], ids[:-1]))
 
     def _write_block(self, last: bool = False) -> None:
         """W3PostingsWriter._write_block, but a block whose pickle is small is not compressed

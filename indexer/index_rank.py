@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
 
+from indexer.index_postings import column_lengths
 from indexer.index_term_postings import term_postings
 from indexer.index_terms import SpacedPhrase
 
@@ -69,20 +68,13 @@ def _terms(
     return False
 
 
-_LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
-
-
 def field_lengths(segment: Any, fieldname: str) -> list[int] | None:
     """Every document's length in `fieldname` in one segment reader, decoded once from its
     lengths column and kept on the reader; None when the segment has no such column. Whoosh
     reads them through a column reader for every scored document."""
     cache: dict[str, list[int] | None] = segment.__dict__.setdefault("_chartroom_lengths", {})
     if fieldname not in cache:
-        perdoc = getattr(segment, "_perdoc", None)
-        column = None
-        if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        cache[fieldname] = None if column is None else [_LENGTH_OF_BYTE[b] for b in column]
+        cache[fieldname] = column_lengths(getattr(segment, "_perdoc", None), fieldname)
     return cache[fieldname]
 
 

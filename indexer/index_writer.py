@@ -13,32 +13,32 @@ same files and formats (the W3 codec writes them) and changes how postings get t
   sorts terms, not postings, and hands each term's postings to the codec in blocks
   (indexer/index_postings.py); `nearly_full()` tells a rebuild to commit before `limitmb`, past
   which the pool falls back to Whoosh's sorted runs on disk (slower, same result);
-- `merge_all` (a merge policy for `commit(mergetype=...)`) merges segments without deletions by
-  copying each term's posting blocks in segment order with their docnums shifted, instead of
-  pooling and re-sorting every posting.
+- `postings_base` writes a rebuild's part with the document numbers it will have once merged,
+  so the final merge copies posting bytes (index_merge.py) instead of re-reading every posting;
+- a merged segment's stored fields, lengths and columns are copied with each field's lengths and
+  column read once (`write_per_doc`), not looked up per document.
 
 The result is the same index, posting for posting (tests/test_index_build.py). What is left per
 page is mostly per TERM: the codec's term table (an md5-hashed table, a pickled term info per
-term) and a pickled block per term, written once per segment and again by the final merge.
+term) and a pickled block per term.
 """
 
 from __future__ import annotations
 
-import heapq
 import itertools
-from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pickle import dumps
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.columns import TranslatingColumnReader
 from whoosh.formats import Frequency, Positions
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
 
 from indexer.index_analysis import analyse, fast_kind, frequencies, positions
-from indexer.index_postings import BulkPostings
+from indexer.index_merge import copy_terms
+from indexer.index_postings import BulkPostings, column_lengths
 
 # What the pool's memory grows by, in resident bytes (the estimate `limitmb` is checked against).
 # The objects themselves (sys.getsizeof over the pool: a term's bytes, dict slot and 3-item list
@@ -72,23 +72,25 @@ def _position_bytes(poses: list[int]) -> bytes:
 
 
 class _LengthCache:
-    """Field lengths of the segment being written, read once per (document, field)."""
+    """Field lengths of the segment being written, read once per (document, field); asked by
+    document numbers `base` above the segment's own (a rebuild part's postings)."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: Any, base: int = 0) -> None:
         self._reader = reader
+        self._base = base
         self._count = int(reader.doc_count_all())
         self._fields: dict[str, list[int]] = {}
 
     def lengths(self, fieldname: str) -> list[int]:
         found = self._fields.get(fieldname)
         if found is None:
-            read = self._reader.doc_field_length
-            found = [read(d, fieldname) for d in range(self._count)]
+            found = column_lengths(self._reader, fieldname) or [0] * self._count
             self._fields[fieldname] = found
         return found
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
         lengths = self.lengths(fieldname)
+        docnum -= self._base
         return lengths[docnum] if 0 <= docnum < self._count else default
 
 
@@ -160,8 +162,12 @@ class _MemoryPool(PostingPool):  # type: ignore[misc]
 class Writer(SegmentWriter):  # type: ignore[misc]
     """SegmentWriter with shared fast analysis, a grouped in-memory pool and bulk flushing."""
 
-    def __init__(self, ix: Any, **kwargs: Any) -> None:
+    def __init__(self, ix: Any, postings_base: int = 0, **kwargs: Any) -> None:
+        """`postings_base`: added to the document numbers in this segment's postings (a
+        rebuild's part, written with the numbers it will have once merged: index_merge.py)."""
         super().__init__(ix, **kwargs)
+        self.postings_base = postings_base
+        self._copying: list[SegmentReader] = []  # parts merged by copying (index_merge.py)
         self.pool = _MemoryPool(self._tempstorage, self.newsegment, kwargs.get("limitmb", 128))
         self._fast: dict[str, tuple[str, str, bool]] = {}  # field: (pattern, kind, positions)
         if any(f.vector or f.separate_spelling() for _, f in self.schema.items()):
@@ -173,7 +179,6 @@ class Writer(SegmentWriter):  # type: ignore[misc]
             kind = fast_kind(getattr(field, "analyzer", None))
             if kind is not None:
                 self._fast[name] = (kind[0], kind[1], fmt is Positions)
-        self._merging: list[tuple[SegmentReader, int]] = []
 
     def nearly_full(self) -> bool:
         """The in-memory postings are near `limitmb` (commit before they spill to disk)."""
@@ -228,31 +233,68 @@ class Writer(SegmentWriter):  # type: ignore[misc]
         self._added = True
         self.docnum += 1
 
+    def write_per_doc(self, fieldnames: Any, reader: Any) -> dict[int, int] | None:
+        """SegmentWriter.write_per_doc (a merged segment's stored fields, lengths and columns)
+        with each field's lengths and column read once, instead of per document (where Whoosh
+        also looks for a missing lengths column's file on every call)."""
+        perdoc = getattr(reader, "_perdoc", None)
+        schema = self.schema
+        if (
+            perdoc is None
+            or reader.has_deletions()
+            or any(schema[name].vector for name in fieldnames)
+        ):
+            return super().write_per_doc(fieldnames, reader)  # type: ignore[no-any-return]
+        count = reader.doc_count_all()
+        lengths = {name: column_lengths(perdoc, name) or [0] * count for name in fieldnames}
+        columns: dict[str, list[Any]] = {}
+        for name in fieldnames:
+            coltype = schema[name].column_type
+            if coltype and reader.has_column(name):
+                creader = reader.column_reader(name, coltype)
+                if isinstance(creader, TranslatingColumnReader):
+                    creader = creader.raw_column()
+                columns[name] = list(creader)
+        pdw = self.perdocwriter
+        for docnum, stored in reader.iter_docs():
+            pdw.start_doc(self.docnum)
+            for name in fieldnames:
+                field = schema[name]
+                pdw.add_field(name, field, stored.get(name), lengths[name][docnum])
+                if name in columns:
+                    pdw.add_column_value(name, field.column_type, columns[name][docnum])
+            pdw.finish_doc()
+            self.docnum += 1
+        return None  # no deletions: document numbers kept in order (Whoosh's docmap)
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         reader = self.per_document_reader() if self.codec.length_stats else None
-        lengths = _LengthCache(reader) if reader is not None else None
+        base = self.postings_base
+        lengths = _LengthCache(reader, base) if reader is not None else None
         try:
-            if self.pool.spilled:
-                self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+            if self._copying:
+                copy_terms(self.fieldwriter, self.schema, self._copying)
+            elif self.pool.spilled:
+                postings = self.pool.iter_postings()
+                if base:
+                    postings = ((f, t, d + base, w, v) for f, t, d, w, v in postings)
+                self.fieldwriter.add_postings(self.schema, lengths, postings)
             else:
                 self._write_terms(lengths)
             self.fieldwriter.close()
         finally:
             if reader is not None:
                 reader.close()
-            for merged, _ in self._merging:
-                merged.close()
-            self._merging = []
+            for copied in self._copying:
+                copied.close()
+            self._copying = []
 
     def _write_terms(self, lengths: _LengthCache | None) -> None:
-        """Every term of the pool and of the segments being merged, in (field, term) order."""
+        """Every term of the pool, in (field, term) order, a term's postings in one call."""
         fw = self.fieldwriter
-        pool_terms = self.pool.terms
-        names = set(pool_terms)
-        for reader, _ in self._merging:
-            names.update(reader.indexed_field_names())
-        for name in sorted(names):
+        base = self.postings_base  # lengths are by the segment's own document numbers
+        for name, pooled in sorted(self.pool.terms.items()):
             if name not in self.schema:
                 continue
             field = self.schema[name]
@@ -264,86 +306,13 @@ class Writer(SegmentWriter):  # type: ignore[misc]
                 compression=self.codec._compression,
                 inlinelimit=self.codec._inlinelimit,
             )
-            for btext, sources in self._field_terms(name, pool_terms.get(name, {})):
+            for btext in sorted(pooled):
+                p = pooled[btext]
+                ids = p[0::3]
+                lens = [flens[d] for d in ids] if flens is not None else [0] * len(ids)
+                if base:
+                    ids = [d + base for d in ids]
                 fw.start_term(btext)
-                for source in sources:
-                    for ids, weights, values in source:
-                        lens = [flens[d] for d in ids] if flens is not None else [0] * len(ids)
-                        post.add_many(ids, weights, values, lens)
+                post.add_many(ids, p[1::3], p[2::3], lens)
                 fw.finish_term()
             fw.finish_field()
-
-    def _field_terms(
-        self, name: str, pooled: dict[bytes, list[Any]]
-    ) -> Iterator[tuple[bytes, list[Iterator[tuple[Any, Any, Any]]]]]:
-        """(term, its posting sources in docnum order) for one field: this writer's own pool
-        (documents added before commit), then the merged segments in order."""
-        streams = [
-            _ranked(reader.lexicon(name), rank)
-            for rank, (reader, _) in enumerate(self._merging)
-            if name in reader.indexed_field_names()
-        ]
-        streams.append(_ranked(sorted(pooled), -1))
-        current: bytes | None = None
-        sources: list[Iterator[tuple[Any, Any, Any]]] = []
-        for btext, rank in heapq.merge(*streams):
-            if btext != current:
-                if current is not None:
-                    yield current, sources
-                current, sources = btext, []
-            if rank >= 0:
-                reader, base = self._merging[rank]
-                sources.append(_segment_blocks(reader, name, btext, base))
-            else:
-                p = pooled[btext]
-                sources.append(iter([(p[0::3], p[1::3], p[2::3])]))
-        if current is not None:
-            yield current, sources
-
-
-def _ranked(terms: Iterable[bytes], rank: int) -> Iterator[tuple[bytes, int]]:
-    for btext in terms:
-        yield btext, rank
-
-
-def _segment_blocks(
-    reader: SegmentReader, name: str, btext: bytes, base: int
-) -> Iterator[tuple[Any, Any, Any]]:
-    """A term's postings in a segment, a block at a time: (docnums + base, weights, values)."""
-    m = reader.postings(name, btext)
-    if isinstance(m, W3LeafMatcher):
-        while m.is_active():  # block data read through the matcher's own (private) loaders
-            m._read_ids()
-            m._read_weights()
-            m._read_values()
-            ids = [d + base for d in m._ids]
-            values = m._values if m._values is not None else [b""] * len(ids)
-            yield ids, m._weights, [v or b"" for v in values]
-            m._next_block()
-        return
-    ids, weights, values = [], array("f"), []
-    while m.is_active():  # inlined postings (not written by default) and anything else
-        ids.append(m.id() + base)
-        weights.append(m.weight())
-        values.append(m.value() or b"")
-        m.next()
-    yield ids, weights, values
-
-
-def merge_all(writer: Writer, segments: list[Any]) -> list[Any]:
-    """Merge policy: every segment into the writer's new one (as Whoosh's OPTIMIZE). Segments
-    without deletions are copied block by block; with deletions, Whoosh's way (remapping)."""
-    if writer.pool.spilled or any(s.has_deletions() for s in segments):
-        for segment in segments:
-            reader = SegmentReader(writer.storage, writer.schema, segment)
-            writer.add_reader(reader)
-            reader.close()
-        return []
-    fieldnames = set(writer.schema.names())
-    for segment in segments:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        base = writer.docnum
-        writer.write_per_doc(fieldnames | set(reader.indexed_field_names()), reader)
-        writer._merging.append((reader, base))
-        writer._added = True
-    return []

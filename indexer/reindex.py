@@ -1,10 +1,11 @@
 """`chartroom reindex`: rebuild the search index from the system of record, or apply the journal.
 
-The rebuild reads documents by id in pages, commits every `index_batch_pages` pages into
-HOME/index.new/ and records the last document id committed, so memory stays bounded (one chunk
-plus the index writer's buffer, `index_memory_mb`) and an interrupted rebuild resumes where it
-stopped. While it runs, HOME/index.lock is held: intake leaves its changes in the journal, and
-the rebuild applies them after swapping the new index in.
+The rebuild reads documents by id in pages and hands every `index_batch_pages` pages to one of
+`index_workers` processes that build them into HOME/index.new/ (index_rebuild.py), recording the
+last document id taken in, so memory stays bounded (per worker: one chunk plus the index
+writer's buffer, `index_memory_mb`) and an interrupted rebuild resumes where it stopped. While
+it runs, HOME/index.lock is held: intake leaves its changes in the journal, and the rebuild
+applies them after swapping the new index in.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class ReindexReport:
     resumed_after: int  # 0, or the document id an interrupted rebuild had reached
     seconds: float
     journal: DrainReport
+    worker_peak_rss_mb: float = 0.0  # the largest chunk builder's peak resident memory
 
 
 def reindex(
@@ -40,8 +42,7 @@ def reindex(
     """Rebuild the index from `store` (resumable), swap it in, then apply the journal."""
     started = time.monotonic()
     index = SearchIndex.for_settings(settings)
-    with maintenance(settings.home):
-        rebuild = index.rebuilder()
+    with maintenance(settings.home), index.rebuilder(settings.index_workers) as rebuild:
         after = rebuild.resume_after()
         chunk: list[PageEntry] = []
         documents = pages = 0
@@ -62,9 +63,10 @@ def reindex(
             progress(documents, pages)
         rebuild.finish()
         journal = drain(store, index, batch=max(1, settings.index_batch_pages))
+        worker_peak = rebuild.peak_rss_mb
     seconds = time.monotonic() - started
     log.info("reindex: %d documents, %d pages in %.1fs", documents, pages, seconds)
-    return ReindexReport(documents, pages, after, seconds, journal)
+    return ReindexReport(documents, pages, after, seconds, journal, worker_peak)
 
 
 def rebuild_if_outdated(

@@ -19,11 +19,10 @@ import fcntl
 import json
 import logging
 import os
-import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as windex
 from whoosh.writing import IndexWriter, LockError
@@ -32,7 +31,10 @@ from chartroom.errors import ChartroomError, IndexBusy, IndexUnavailable
 from chartroom.settings import Settings
 from indexer.index_reader import IndexReader
 from indexer.index_schema import SCHEMA_VERSION, PageEntry, build_schema, fields_of
-from indexer.index_writer import Writer, merge_all
+from indexer.index_writer import Writer
+
+if TYPE_CHECKING:
+    from indexer.index_rebuild import Rebuilder
 
 log = logging.getLogger(__name__)
 
@@ -198,8 +200,11 @@ class SearchIndex:
 
     # --- rebuilding --------------------------------------------------------------------
 
-    def rebuilder(self) -> Rebuilder:
-        return Rebuilder(self)
+    def rebuilder(self, workers: int = 1) -> Rebuilder:
+        """A chunked, resumable rebuild building `workers` chunks at once (index_rebuild.py)."""
+        from indexer.index_rebuild import Rebuilder  # it builds on this module
+
+        return Rebuilder(self, workers)
 
 
 class Update:
@@ -221,98 +226,6 @@ def _cancel(writer: IndexWriter) -> None:
         writer.cancel()
     except Exception as exc:  # the writer is broken already; its lock goes with the process
         log.debug("cancel failed: %s", type(exc).__name__)
-
-
-class Rebuilder:
-    """Builds a fresh index in HOME/index.new/, committing in chunks; resumable.
-
-    `resume_after()` says which document id the last committed chunk ended with (0: start);
-    `add_chunk(entries, last_id)` commits one chunk and records it; `finish()` merges the
-    segments, writes the schema version and swaps the new index in for the old one.
-    """
-
-    def __init__(self, index: SearchIndex) -> None:
-        self.index = index
-        self.target = index.directory
-        self.work = index.directory.with_name(index.directory.name + ".new")
-        self._ix: windex.Index | None = None
-        self._resumed_chunk = False
-
-    def resume_after(self) -> int:
-        progress = _read_json(self.work / PROGRESS_FILE)
-        if progress.get("schema_version") == SCHEMA_VERSION and windex.exists_in(str(self.work)):
-            try:
-                self._ix = windex.open_dir(str(self.work))
-                self._ix.storage.supports_mmap = False  # see below
-                after = int(progress.get("after_document_id", 0))
-                self._resumed_chunk = after > 0
-                log.info("index rebuild resumes after document %d", after)
-                return after
-            except Exception as exc:
-                log.warning("partial rebuild unreadable (%s); starting over", type(exc).__name__)
-        shutil.rmtree(self.work, ignore_errors=True)
-        self.work.mkdir(parents=True)
-        self._ix = windex.create_in(str(self.work), build_schema())
-        # segments read by plain file reads: the final merge reads every chunk's segment, and
-        # mapped files count in the rebuild's resident memory (the whole index at the end)
-        self._ix.storage.supports_mmap = False
-        _write_json(self.work / PROGRESS_FILE, {"schema_version": SCHEMA_VERSION, "pages": 0})
-        return 0
-
-    def add_chunk(self, entries: Sequence[PageEntry], last_document_id: int) -> None:
-        """Index `entries` (whole documents, ending with `last_document_id`) and commit them.
-        When the writer's in-memory postings reach its memory budget first, the pages so far
-        are committed at a document boundary (and recorded) and a new segment is started."""
-        assert self._ix is not None, "call resume_after() first"
-        done = 0
-        while done < len(entries):
-            done = self._commit_part(entries, done, last_document_id)
-
-    def _commit_part(self, entries: Sequence[PageEntry], start: int, last_id: int) -> int:
-        assert self._ix is not None
-        writer = self.index._writer(self._ix, compound=False)
-        end = len(entries)
-        try:
-            if self._resumed_chunk:  # a crash after a commit may have left this chunk in
-                for document_id in sorted({e.document_id for e in entries}):
-                    writer.delete_by_term("document_id", str(document_id))
-                self._resumed_chunk = False
-            for i in range(start, len(entries)):
-                entry = entries[i]
-                writer.add_document(**fields_of(entry))
-                at_boundary = i + 1 < end and entries[i + 1].document_id != entry.document_id
-                if at_boundary and isinstance(writer, Writer) and writer.nearly_full():
-                    end, last_id = i + 1, entry.document_id
-                    break
-            writer.commit(merge=False)  # one merge at the end (finish), not one per chunk
-        except BaseException:
-            _cancel(writer)
-            raise
-        progress = _read_json(self.work / PROGRESS_FILE)
-        pages = int(progress.get("pages", 0)) + end - start
-        _write_json(
-            self.work / PROGRESS_FILE,
-            {"schema_version": SCHEMA_VERSION, "after_document_id": last_id, "pages": pages},
-        )
-        return end
-
-    def finish(self) -> None:
-        assert self._ix is not None, "call resume_after() first"
-        segments = len(self._ix._segments())
-        if segments > 1:  # one merge of all the chunks' segments: fastest to search
-            writer = self.index._writer(self._ix, compound=False)
-            writer.commit(mergetype=merge_all)
-        self._ix.close()
-        (self.work / PROGRESS_FILE).unlink(missing_ok=True)
-        _write_json(self.work / VERSION_FILE, {"schema_version": SCHEMA_VERSION})
-        old = self.target.with_name(self.target.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if self.target.exists():
-            self.target.rename(old)
-        self.work.rename(self.target)
-        shutil.rmtree(old, ignore_errors=True)
-        self.index.marker.touch()
-        log.info("index rebuilt and swapped in")
 
 
 # --- the maintenance lock: a rebuild in progress ------------------------------------------

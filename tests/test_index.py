@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from whoosh import index as windex
 
 from chartroom.cli import main
 from chartroom.errors import IndexUnavailable
 from chartroom.settings import Settings
-from indexer import search_index
+from indexer import index_rebuild, search_index
 from indexer.journal import sync_index
 from indexer.reindex import reindex
 from indexer.search import Search
@@ -135,30 +136,64 @@ def test_a_held_index_lock_leaves_the_change_in_the_journal_until_it_is_free(
         assert [h.document_id for h in search.search("sarcoidosis").hits] == [new_id]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_an_interrupted_rebuild_resumes_and_intake_waits_for_it(
-    home: RecordStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    home: RecordStore, settings: Settings, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
-    small = settings.with_(index_batch_pages=1)
+    small = settings.with_(index_batch_pages=1, index_workers=workers)
     calls = {"n": 0}
-    original = search_index.Rebuilder.add_chunk
+    original = index_rebuild.Rebuilder.add_chunk
 
-    def crash_on_third(self: search_index.Rebuilder, entries: list[object], last: int) -> None:
+    def crash_on_fourth(self: index_rebuild.Rebuilder, entries: list[object], last: int) -> None:
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 4:
             raise KeyboardInterrupt
         original(self, entries, last)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(search_index.Rebuilder, "add_chunk", crash_on_third)
+    monkeypatch.setattr(index_rebuild.Rebuilder, "add_chunk", crash_on_fourth)
     with pytest.raises(KeyboardInterrupt):
         reindex(small, home)
-    monkeypatch.setattr(search_index.Rebuilder, "add_chunk", original)
+    monkeypatch.setattr(index_rebuild.Rebuilder, "add_chunk", original)
     assert settings.index_dir.with_name("index.new").is_dir()
     with Search(settings) as search:  # the old index still serves searches meanwhile
         assert search.search("heart failure").total == 1
 
     report = reindex(small, home)
-    assert report.resumed_after > 0 and report.documents == 5 - 2
+    assert report.resumed_after > 0
+    if workers == 1:
+        assert report.documents == 5 - 3  # the three chunks before the crash were kept
+    else:  # chunks still being built by the workers are built again
+        assert 5 - 3 <= report.documents < 5
     assert not settings.index_dir.with_name("index.new").exists()
+    with Search(settings) as search:
+        assert search.search("date:2019..2021").total == 6  # every page, none twice
+    assert SearchIndex.for_settings(settings).needs_rebuild() == ""
+
+
+def test_a_rebuild_killed_between_a_commit_and_its_record_indexes_nothing_twice(
+    home: RecordStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = settings.with_(index_batch_pages=1, index_workers=1)
+    original = index_rebuild.Rebuilder._record
+    calls = {"n": 0}
+
+    def crash_on_third_record(self: index_rebuild.Rebuilder, after: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 4:  # the start, two parts recorded, then the third part's commit
+            raise KeyboardInterrupt
+        original(self, after)
+
+    monkeypatch.setattr(index_rebuild.Rebuilder, "_record", crash_on_third_record)
+    with pytest.raises(KeyboardInterrupt):
+        reindex(small, home)
+    monkeypatch.setattr(index_rebuild.Rebuilder, "_record", original)
+    work = settings.index_dir.with_name("index.new")
+    ix = windex.open_dir(str(work))
+    assert len(ix._segments()) == 3  # committed, one of them never recorded
+    ix.close()
+
+    report = reindex(small, home)
+    assert report.resumed_after > 0 and report.documents == 5 - 2
     with Search(settings) as search:
         assert search.search("date:2019..2021").total == 6  # every page, none twice
     assert SearchIndex.for_settings(settings).needs_rebuild() == ""

@@ -1,6 +1,7 @@
-"""The fast index writer (indexer/index_writer.py, index_analysis.py) builds the same index as
-Whoosh's own writer: every posting (term, docnum, weight, value bytes), field length and stored
-field, through a plain commit, chunked commits merged at the end, and a pool that spills."""
+"""The fast index writer (indexer/index_writer.py, index_analysis.py) and the rebuild's copying
+merge (index_merge.py) build the same index as Whoosh's own writer and merge: every posting
+(term, docnum, weight, value bytes), term statistic, field length and stored field, through a
+plain commit, chunked commits merged at the end, and a pool that spills."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from whoosh.writing import SegmentWriter
 
 from indexer.index_analysis import fast_kind
 from indexer.index_schema import EXACT, PAIRS, STEMMED, TOKENS, PageEntry, build_schema, fields_of
-from indexer.index_writer import Writer, merge_all
+from indexer.index_merge import copy_merge
+from indexer.index_writer import Writer
 from indexer.search_index import PROGRESS_FILE, SearchIndex
 
 WORDS = [
@@ -67,21 +69,45 @@ def _dump(directory: Path) -> dict[str, Any]:
         }
         stored = list(reader.iter_docs())
         segments = len(ix._segments())
+        stats = []
+        for fieldname, btext in reader.all_terms():
+            info = reader.term_info(fieldname, btext)
+            stats.append(
+                (
+                    fieldname,
+                    btext,
+                    info.weight(),
+                    info.doc_frequency(),
+                    info.min_length(),
+                    info.max_length(),
+                    info.max_weight(),
+                    info.min_id(),
+                    info.max_id(),
+                )
+            )
     ix.close()
-    return {"postings": postings, "lengths": lengths, "stored": stored, "segments": segments}
+    return {
+        "postings": postings,
+        "lengths": lengths,
+        "stored": stored,
+        "segments": segments,
+        "terms": stats,
+    }
 
 
 def _build(directory: Path, entries: list[PageEntry], fast: bool, chunk: int, **kw: Any) -> None:
+    """Chunks committed as segments, then merged: the fast way as a rebuild does it (parts
+    written with their final document numbers, merged by copying), or Whoosh's own."""
     directory.mkdir()
     ix = windex.create_in(str(directory), build_schema())
     for start in range(0, len(entries), chunk):
-        writer = Writer(ix, **kw) if fast else SegmentWriter(ix, **kw)
+        writer = Writer(ix, postings_base=start, **kw) if fast else SegmentWriter(ix, **kw)
         for entry in entries[start : start + chunk]:
             writer.add_document(**fields_of(entry))
         writer.commit(merge=False)
     if len(ix._segments()) > 1:
         if fast:
-            Writer(ix, **kw).commit(mergetype=merge_all)
+            Writer(ix, **kw).commit(mergetype=copy_merge)
         else:
             SegmentWriter(ix, **kw).commit(optimize=True)
     ix.close()
@@ -97,6 +123,7 @@ def _same(tmp_path: Path, entries: list[PageEntry], chunk: int, **kw: Any) -> No
         assert want == have
     assert got["lengths"] == expected["lengths"]
     assert got["stored"] == expected["stored"]
+    assert got["terms"] == expected["terms"]
 
 
 def test_one_commit_builds_the_same_index(tmp_path: Path) -> None:
@@ -111,7 +138,9 @@ def test_a_spilled_pool_builds_the_same_index(tmp_path: Path) -> None:
     _same(tmp_path, _entries(300), chunk=150, limitmb=0.05)
 
 
-def test_merge_with_deleted_pages_falls_back_to_whoosh(tmp_path: Path) -> None:
+def test_whoosh_merges_with_deleted_pages_match(tmp_path: Path) -> None:
+    """Updates delete pages; Whoosh's own merges (through the fast writer's pool and its
+    per-document copy) give the same index as with Whoosh's writer."""
     entries = _entries(120)
     for fast in (False, True):
         directory = tmp_path / ("fast" if fast else "whoosh")
@@ -123,7 +152,7 @@ def test_merge_with_deleted_pages_falls_back_to_whoosh(tmp_path: Path) -> None:
             writer.add_document(**fields_of(entry))
         writer.commit(merge=False)
         writer = Writer(ix) if fast else SegmentWriter(ix)
-        writer.commit(mergetype=merge_all) if fast else writer.commit(optimize=True)
+        writer.commit(optimize=True)
         ix.close()
     expected, got = _dump(tmp_path / "whoosh"), _dump(tmp_path / "fast")
     assert got == expected

@@ -1,0 +1,266 @@
+"""A chunked, resumable, parallel rebuild into HOME/index.new/ (used by reindex.py).
+
+    rebuild = index.rebuilder()
+    after = rebuild.resume_after()        # 0, or the last document id a crashed rebuild recorded
+    rebuild.add_chunk(entries, last_id)   # whole documents; built by a worker process
+    rebuild.finish()                      # merge the parts, swap the new index in
+
+Each chunk is built into parts (segments) by a worker process in its own folder
+(index.new/parts/N/, where no other writer's clean-up can touch its files), with the document
+numbers the pages will have once merged (`Writer(postings_base=...)`): a chunk's base is the
+pages of every chunk before it, known when it is handed out. Up to `workers` chunks are built
+at once. Finished chunks are taken in order: their files move into index.new/, their segments
+join its table of contents, and the progress file records them (segment ids, pages, the last
+document id). `finish` merges all parts by copying posting bytes (index_merge.py).
+
+A crash anywhere loses nothing and indexes nothing twice: unfinished chunk folders are
+discarded on resume; a part that joined the table of contents but was not recorded is dropped
+(its pages are indexed again). With one worker the chunks are built in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import resource
+import shutil
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+
+from indexer.index_merge import copy_merge
+from indexer.index_schema import SCHEMA_VERSION, PageEntry, build_schema, fields_of
+from indexer.index_writer import Writer
+from indexer.search_index import (
+    PROGRESS_FILE,
+    VERSION_FILE,
+    SearchIndex,
+    _read_json,
+    _write_json,
+)
+
+log = logging.getLogger(__name__)
+
+PARTS_DIR = "parts"
+
+
+@dataclass(frozen=True)
+class BuiltPart:
+    """One segment a worker committed: its id, pages and the last document id in it."""
+
+    segment_id: str
+    pages: int
+    last_document_id: int
+
+
+@dataclass(frozen=True)
+class BuiltChunk:
+    directory: str
+    parts: tuple[BuiltPart, ...]
+    peak_rss_mb: float  # the building process's peak resident memory
+
+
+def build_chunk(
+    directory: str, entries: Sequence[PageEntry], base: int, memory_mb: int
+) -> BuiltChunk:
+    """Index `entries` (whole documents) into a new index at `directory`, committing a part
+    whenever the writer's postings near `memory_mb` (at a document boundary). Runs in a worker
+    process (or in the caller's, with one worker)."""
+    shutil.rmtree(directory, ignore_errors=True)
+    Path(directory).mkdir(parents=True)
+    ix = windex.create_in(directory, build_schema())
+    ix.storage.supports_mmap = False
+    parts: list[BuiltPart] = []
+    start = 0
+    try:
+        while start < len(entries):
+            writer = Writer(ix, postings_base=base + start, limitmb=memory_mb, compound=False)
+            end = len(entries)
+            try:
+                for i in range(start, len(entries)):
+                    writer.add_document(**fields_of(entries[i]))
+                    at_boundary = (
+                        i + 1 < end and entries[i + 1].document_id != entries[i].document_id
+                    )
+                    if at_boundary and writer.nearly_full():
+                        end = i + 1
+                        break
+                writer.commit(merge=False)
+            except BaseException:
+                writer.cancel()
+                raise
+            segment_id = writer.newsegment.segid
+            parts.append(BuiltPart(segment_id, end - start, entries[end - 1].document_id))
+            start = end
+    finally:
+        ix.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return BuiltChunk(directory, tuple(parts), peak)
+
+
+class Rebuilder:
+    """Builds a fresh index in HOME/index.new/ a chunk at a time; resumable (module doc)."""
+
+    def __init__(self, index: SearchIndex, workers: int = 1) -> None:
+        self.index = index
+        self.workers = max(1, workers)
+        self.target = index.directory
+        self.work = index.directory.with_name(index.directory.name + ".new")
+        self._ix: windex.Index | None = None
+        self._parts: list[list[Any]] = []  # [segment id, pages] per recorded part, in order
+        self._handed_out = 0  # pages in chunks recorded or being built
+        self._chunks = 0
+        self._pending: deque[Future[BuiltChunk]] = deque()
+        self._pool: ProcessPoolExecutor | None = None
+        self.peak_rss_mb = 0.0  # the largest worker's peak (the workers' total is at most x n)
+
+    def __enter__(self) -> Rebuilder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (chunks not yet recorded are discarded; a resume redoes them)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._pending.clear()
+
+    # --- starting and resuming ---------------------------------------------------------
+
+    def resume_after(self) -> int:
+        progress = _read_json(self.work / PROGRESS_FILE)
+        if (
+            progress.get("schema_version") == SCHEMA_VERSION
+            and isinstance(progress.get("parts"), list)
+            and windex.exists_in(str(self.work))
+        ):
+            try:
+                self._ix = windex.open_dir(str(self.work))
+                self._ix.storage.supports_mmap = False  # see below
+                self._parts = [list(p) for p in progress["parts"]]
+                self._drop_unrecorded()
+                shutil.rmtree(self.work / PARTS_DIR, ignore_errors=True)
+                self._handed_out = self._pages()
+                after = int(progress.get("after_document_id", 0))
+                log.info("index rebuild resumes after document %d", after)
+                return after
+            except Exception as exc:
+                log.warning("partial rebuild unreadable (%s); starting over", type(exc).__name__)
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        self._ix = windex.create_in(str(self.work), build_schema())
+        # segments read by plain file reads: the final merge reads every part, and mapped
+        # files count in the rebuild's resident memory (the whole index at the end)
+        self._ix.storage.supports_mmap = False
+        self._parts, self._handed_out = [], 0
+        self._record(0)
+        return 0
+
+    def _pages(self) -> int:
+        return sum(int(p[1]) for p in self._parts)
+
+    def _drop_unrecorded(self) -> None:
+        """Keep only the recorded parts (a crash after a part joined the table of contents,
+        before its record, leaves a segment the progress file does not list)."""
+        assert self._ix is not None
+        recorded = [p[0] for p in self._parts]
+        present = [s.segid for s in self._ix._segments()]
+        if present[: len(recorded)] != recorded:
+            raise ValueError("the partial rebuild's segments are not the recorded parts")
+        if len(present) > len(recorded):
+            log.info("dropping %d unrecorded rebuild part(s)", len(present) - len(recorded))
+            self._commit_segments(lambda segments: segments[: len(recorded)])
+
+    def _commit_segments(self, change: Any) -> None:
+        """A new table of contents for index.new/: `change(segments)` (no pages added)."""
+        assert self._ix is not None
+        writer = self.index._writer(self._ix, compound=False)
+        writer.commit(mergetype=lambda _writer, segments: change(segments))
+
+    def _record(self, after_document_id: int) -> None:
+        _write_json(
+            self.work / PROGRESS_FILE,
+            {
+                "schema_version": SCHEMA_VERSION,
+                "after_document_id": after_document_id,
+                "pages": self._pages(),
+                "parts": self._parts,
+            },
+        )
+
+    # --- building ----------------------------------------------------------------------
+
+    def add_chunk(self, entries: Sequence[PageEntry], last_document_id: int) -> None:
+        """Hand `entries` (whole documents, ending with `last_document_id`) to a worker; take
+        in the finished chunks, in order, while `workers` are busy."""
+        assert self._ix is not None, "call resume_after() first"
+        if not entries:
+            return
+        directory = str(self.work / PARTS_DIR / str(self._chunks))
+        base = self._handed_out
+        self._chunks += 1
+        self._handed_out += len(entries)
+        memory = self.index.memory_mb
+        if self.workers == 1:
+            self._take(build_chunk(directory, list(entries), base, memory))
+            return
+        if self._pool is None:  # spawned: a forked child could inherit a lock held mid-use
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        job = self._pool.submit(build_chunk, directory, list(entries), base, memory)
+        self._pending.append(job)
+        while len(self._pending) >= self.workers + 1 or (self._pending and self._pending[0].done()):
+            self._take(self._pending.popleft().result())
+
+    def _take(self, chunk: BuiltChunk) -> None:
+        """Move a built chunk's parts into index.new/, list them, record them."""
+        assert self._ix is not None
+        self.peak_rss_mb = max(self.peak_rss_mb, chunk.peak_rss_mb)
+        source = Path(chunk.directory)
+        built = windex.open_dir(str(source))
+        by_id = {s.segid: s for s in built._segments()}
+        built.close()
+        segments = [by_id[p.segment_id] for p in chunk.parts]
+        prefixes = tuple(f"{s.segment_id()}." for s in segments)
+        for path in source.iterdir():
+            if path.name.startswith(prefixes):
+                path.replace(self.work / path.name)
+        self._commit_segments(lambda current: [*current, *segments])
+        self._parts.extend([p.segment_id, p.pages] for p in chunk.parts)
+        self._record(chunk.parts[-1].last_document_id)
+        shutil.rmtree(source, ignore_errors=True)
+
+    def finish(self) -> None:
+        """Take in every chunk, merge the parts into one segment, swap index.new/ in."""
+        assert self._ix is not None, "call resume_after() first"
+        try:
+            while self._pending:
+                self._take(self._pending.popleft().result())
+        finally:
+            self.close()
+        segments = [s.segid for s in self._ix._segments()]
+        if segments != [p[0] for p in self._parts]:
+            raise ValueError("the rebuild's segments are not the recorded parts")
+        if len(segments) > 1:  # one merge of all the parts: fastest to search
+            writer = self.index._writer(self._ix, compound=False)
+            writer.commit(mergetype=copy_merge)
+        self._ix.close()
+        shutil.rmtree(self.work / PARTS_DIR, ignore_errors=True)
+        (self.work / PROGRESS_FILE).unlink(missing_ok=True)
+        _write_json(self.work / VERSION_FILE, {"schema_version": SCHEMA_VERSION})
+        old = self.target.with_name(self.target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.target.exists():
+            self.target.rename(old)
+        self.work.rename(self.target)
+        shutil.rmtree(old, ignore_errors=True)
+        self.index.marker.touch()
+        log.info("index rebuilt and swapped in")
