@@ -192,12 +192,14 @@ class IndexReader:
             self._codes[name] = (codes, list(labels))
         return self._codes[name]
 
-    def _counts(self, name: str, docs: NDArray[np.int64]) -> list[tuple[Any, int]]:
-        """(value, pages) of a column over `docs`, most pages first, ties by value."""
+    def _counts(
+        self, name: str, docs: NDArray[np.int64], ordered: bool = True
+    ) -> list[tuple[Any, int]]:
+        """(value, pages) of a column over `docs`; `ordered`: most pages first, ties by value."""
         codes, labels = self._coded(name)
         counts = np.bincount(codes[docs], minlength=len(labels))
         found = [(labels[i], int(counts[i])) for i in np.flatnonzero(counts).tolist()]
-        return sorted(found, key=lambda item: (-item[1], str(item[0])))
+        return sorted(found, key=lambda item: (-item[1], str(item[0]))) if ordered else found
 
     def _facets(self, docnums: list[int]) -> dict[str, dict[str, int]]:
         docs = np.asarray(docnums, dtype=np.int64)
@@ -205,7 +207,7 @@ class IndexReader:
         for name, column in FACETS.items():
             out[name] = {(k or "unknown"): v for k, v in self._counts(column, docs)}
         counter: Counter[str] = Counter()
-        for value, n in self._counts(CATEGORY_COLUMN, docs):
+        for value, n in self._counts(CATEGORY_COLUMN, docs, ordered=False):
             for category in value.decode("utf-8").split("|") if value else ():
                 counter[category] += n
         out["diagnosis_category"] = dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))

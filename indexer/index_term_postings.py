@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cached_property
-from itertools import accumulate, chain
+from itertools import accumulate, chain, repeat
 from pickle import loads
 from typing import Any
 
@@ -56,13 +56,8 @@ class TermPostings:
 
     @cached_property
     def weight_array(self) -> NDArray[np.float64]:
-        parts: list[NDArray[np.float64]] = []
-        for ids, weights in zip(self.id_blocks, self.weight_blocks, strict=True):
-            if weights is None or isinstance(weights, float):
-                parts.append(np.full(len(ids), 1.0 if weights is None else weights))
-            else:
-                parts.append(np.asarray(weights, dtype=np.float64))
-        return np.concatenate(parts) if parts else np.zeros(0)
+        blocks = map(_block_weights, self.id_blocks, self.weight_blocks)
+        return np.fromiter(chain.from_iterable(blocks), np.float64, count=len(self))
 
     @cached_property
     def value_map(self) -> dict[int, Any]:
@@ -72,6 +67,16 @@ class TermPostings:
             if values is not None:
                 out.update(zip(ids, values, strict=True))
         return out
+
+
+def _block_weights(ids: Sequence[int], weights: Any) -> Any:
+    """A block's weights one per posting (stored as None when all are 1.0, as one float when
+    all are the same)."""
+    if weights is None:
+        return repeat(1.0, len(ids))
+    if isinstance(weights, float):
+        return repeat(weights, len(ids))
+    return weights
 
 
 def _unwrap(matcher: Any) -> Any:

@@ -137,15 +137,23 @@ class Results:
         }
 
 
+def densest(spans: list[tuple[int, int]], width: int) -> int:
+    """Where the first of the most spans starting within `width` characters of it starts
+    (spans in order, not overlapping; a sliding window counts them)."""
+    best, best_count, ahead = spans[0][0], 0, 0
+    for i, (s, _) in enumerate(spans):
+        while ahead < len(spans) and spans[ahead][0] < s + width:
+            ahead += 1
+        if ahead - i > best_count:
+            best, best_count = s, ahead - i
+    return best
+
+
 def snippet(text: str, spans: list[tuple[int, int]], page: int, page_count: int) -> str:
     """An escaped HTML fragment of `text` around the densest run of hit spans."""
     start = 0
     if spans:
-        best, best_count = spans[0][0], 0
-        for s, _ in spans:
-            count = sum(1 for t, _ in spans if s <= t < s + SNIPPET_CHARS - 40)
-            if count > best_count:
-                best, best_count = s, count
+        best = densest(spans, SNIPPET_CHARS - 40)
         start = max(0, best - 40)
         while start > 0 and not text[start - 1].isspace() and best - start < 60:
             start -= 1

@@ -14,8 +14,8 @@ from whoosh import index as windex
 from whoosh.writing import SegmentWriter
 
 from indexer.index_analysis import fast_kind
-from indexer.index_schema import EXACT, PAIRS, STEMMED, TOKENS, PageEntry, build_schema, fields_of
 from indexer.index_merge import copy_merge
+from indexer.index_schema import EXACT, PAIRS, STEMMED, TOKENS, PageEntry, build_schema, fields_of
 from indexer.index_writer import Writer
 from indexer.search_index import PROGRESS_FILE, SearchIndex
 

@@ -267,3 +267,18 @@ def test_the_query_languages_document_types_are_the_nlp_steps() -> None:
     from models.types import DocumentType
 
     assert tuple(t.value for t in DocumentType) == DOCUMENT_TYPES
+
+
+def test_snippet_centres_on_the_densest_run_of_hits() -> None:
+    """The sliding window finds the start with the most spans in reach, the first such."""
+    import random
+
+    from indexer.search import densest
+
+    rng = random.Random(8)
+    for _ in range(500):
+        starts = sorted(rng.sample(range(2000), rng.randint(1, 40)))
+        spans = [(s, s + 1) for s in starts]
+        width = rng.randint(1, 300)
+        counts = [sum(1 for t in starts if s <= t < s + width) for s in starts]
+        assert densest(spans, width) == starts[counts.index(max(counts))]
