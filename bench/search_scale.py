@@ -14,7 +14,8 @@
    query also computes all four facets) in one process on one core: median and p95 latency of
    `Search.search` (parse, match, rank, facets, snippets), after one warm-up round, and a
    per-query table (matches, median and max ms). `--queries-only --home DIR` times the queries
-   again on the index already in DIR (no fill, no rebuild).
+   again on the index already in DIR (no fill, no rebuild); `--whoosh-baseline` then also times
+   them through Whoosh's own searcher in the same process (the ratio to the bare engine).
 
 Goals (issue 5): p95 < 100 ms, median < 30 ms at 100,000 pages; build >= 300 pages/s; rebuild
 peak memory < 1 GB.
@@ -236,6 +237,40 @@ def run_queries(settings: Settings, rounds: int) -> dict[str, float]:
     }
 
 
+def run_whoosh_baseline(settings: Settings, rounds: int) -> dict[str, float]:
+    """The same queries through Whoosh's own searcher (`searcher.search(query, limit=20)`, the
+    exact total, the hits' stored fields): the bare engine at the same moment, for a ratio that
+    the machine's noise does not move. It does less than `Search.search` (no facets, no
+    snippets, relevance order for every query) and uses chartroom's translation of each query
+    (pair terms for phrases, year/month date terms)."""
+    from indexer.index_query import translate
+    from indexer.query import parse
+    from indexer.search import Search
+
+    mix = queries(settings)
+    latencies: list[float] = []
+    with Search(settings) as search:
+        searcher = search.reader().searcher
+        translated = {q: translate(parse(q)) for q in mix}
+        for query in translated.values():  # warm-up round
+            len(searcher.search(query, limit=20))
+        for _ in range(rounds):
+            for query in translated.values():
+                t = time.perf_counter()
+                results = searcher.search(query, limit=20)
+                len(results)
+                for hit in results:
+                    hit.fields()
+                latencies.append(time.perf_counter() - t)
+    latencies.sort()
+    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+    return {
+        "median_ms": statistics.median(latencies) * 1000,
+        "p95_ms": p95 * 1000,
+        "max_ms": latencies[-1] * 1000,
+    }
+
+
 def resident_mb() -> dict[str, float]:
     """This process's resident memory now (Linux /proc): total, anonymous, file-backed (MB)."""
     found = {"VmRSS": 0.0, "RssAnon": 0.0, "RssFile": 0.0}
@@ -276,6 +311,11 @@ def main() -> int:
         default=Settings().index_workers,
         help="processes building the rebuild's chunks (default %(default)s)",
     )
+    parser.add_argument(
+        "--whoosh-baseline",
+        action="store_true",
+        help="with --queries-only: also time the queries through Whoosh's own searcher",
+    )
     parser.add_argument("--rebuild-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rebuild_child:
@@ -288,7 +328,16 @@ def main() -> int:
         print(f"# search_scale queries only, home {args.home}")
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"# load {load}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-        print(json.dumps({"latency": run_queries(only, args.rounds)}))
+        latency = run_queries(only, args.rounds)
+        print(json.dumps({"latency": latency}))
+        if args.whoosh_baseline:
+            bare = run_whoosh_baseline(only, args.rounds)
+            print(
+                f"whoosh alone: median {bare['median_ms']:.1f} ms, p95 {bare['p95_ms']:.1f} ms; "
+                f"chartroom/whoosh: median {latency['median_ms'] / bare['median_ms']:.2f}x, "
+                f"p95 {latency['p95_ms'] / bare['p95_ms']:.2f}x"
+            )
+            print(json.dumps({"whoosh": bare}))
         return 0
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     home = args.home or Path(tempfile.mkdtemp(prefix="chartroom-bench-"))

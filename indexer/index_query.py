@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from whoosh import query as wq
 
@@ -220,12 +219,23 @@ def hit_terms(terms: Collection[tuple[str, bytes | str]]) -> HitTerms:
     return HitTerms(frozenset(stemmed), frozenset(exact))
 
 
-@lru_cache(maxsize=200_000)
-def _forms(word: str) -> tuple[str, str]:
-    """(folded, stemmed) index forms of one token ("" for a stop word's stem)."""
-    exact = fold(word)
-    stems = fold(word, STEMMED)
-    return (exact[0] if exact else "", stems[0] if stems else "")
+FORMS_LIMIT = 200_000  # distinct tokens remembered; then start over
+
+
+class _Forms(dict[str, tuple[str, str]]):
+    """token -> (folded, stemmed) index forms ("" for a stop word's stem), each worked out once."""
+
+    def __missing__(self, word: str) -> tuple[str, str]:
+        if len(self) >= FORMS_LIMIT:
+            self.clear()
+        exact = fold(word)
+        stems = fold(word, STEMMED)
+        found = self[word] = (exact[0] if exact else "", stems[0] if stems else "")
+        return found
+
+
+_FORMS = _Forms()
+_forms = _FORMS.__getitem__
 
 
 def marks(text: str, terms: HitTerms) -> list[tuple[int, int]]:
@@ -236,10 +246,10 @@ def marks(text: str, terms: HitTerms) -> list[tuple[int, int]]:
     """
     if not terms:
         return []
-    exact, stemmed = terms.exact, terms.stemmed
+    exact, stemmed, forms = terms.exact, terms.stemmed, _FORMS
     out: list[tuple[int, int]] = []
     for match in TOKEN_PATTERN.finditer(text):
-        folded, stem = _forms(match.group())
+        folded, stem = forms[match.group()]
         if folded in exact or (stem and stem in stemmed):
-            out.append((match.start(), match.end()))
+            out.append(match.span())
     return out

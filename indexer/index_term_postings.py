@@ -13,22 +13,26 @@ numpy) instead of a Python loop over candidates and positions.
 
 from __future__ import annotations
 
+import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cached_property
+from io import BytesIO
 from itertools import accumulate, chain, repeat
-from pickle import loads
+from pickle import load, loads
+from struct import Struct
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 
 _STRIDE = 1 << 32  # positions on a page stay below this
+_MAGIC = len(WHOOSH3_HEADER_MAGIC)
 
 
 class TermPostings:
@@ -83,6 +87,53 @@ def _unwrap(matcher: Any) -> Any:
     while isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     return matcher
+
+
+_BLOCK_LENGTH = Struct("!i")
+
+
+def _read_postings(reader: Any, fieldname: str, btext: bytes) -> TermPostings | None:
+    """All of a term's postings straight from a W3 segment: the term's whole posting region in
+    one read, its blocks parsed from memory (W3LeafMatcher seeks and reads the file two or
+    three times per block and unpickles each block's header from the file object). None when
+    `reader` is not a W3 segment reader."""
+    terms = getattr(reader, "_terms", None)
+    if not isinstance(terms, W3TermsReader):
+        return None
+    info = terms.term_info(fieldname, btext)
+    out = TermPostings()
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        out.id_blocks.append(tuple(ids))
+        out.weight_blocks.append(tuple(weights))
+        out.value_blocks.append(tuple(values))
+        return out
+    fixed = reader.schema[fieldname].format.fixed_value_size()
+    keeps_values = fixed is None or fixed < 0
+    offset, length = info._offset, info._length
+    length = length[0] if isinstance(length, tuple) else length  # from_bytes leaves a 1-tuple
+    region = terms._postfile.get(offset, length)
+    if region[:_MAGIC] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError("posting block header missing")
+    stream = BytesIO(region)
+    position = _MAGIC
+    while position < length:
+        (size,) = _BLOCK_LENGTH.unpack_from(region, position)
+        start = position + 4
+        stream.seek(start)
+        # the index's own blocks, unpickled as Whoosh unpickles them: (count, last id, max
+        # weight, compression, min/max length), then (ids, weights, values)
+        head = load(stream)  # noqa: S301
+        data = region[stream.tell() : start + abs(size)]
+        block = loads(zlib.decompress(data) if head[3] else data)  # noqa: S301
+        block_ids, block_weights, block_values = block
+        out.id_blocks.append(tuple(accumulate(block_ids)))  # delta-coded ids, decoded in C
+        out.weight_blocks.append(block_weights)
+        out.value_blocks.append(block_values if keeps_values else None)
+        if size < 0:  # the term's last block
+            break
+        position = start + size
+    return out
 
 
 def _read(matcher: Any) -> TermPostings:
@@ -144,7 +195,9 @@ def term_postings(reader: Any, fieldname: str, btext: bytes) -> TermPostings:
     key = (id(reader), fieldname, btext)
     if memo is not None and (found := memo.get(key)) is not None:
         return found
-    found = _read(reader.postings(fieldname, btext))
+    found = _read_postings(reader, fieldname, btext)
+    if found is None:
+        found = _read(reader.postings(fieldname, btext))
     if memo is not None:
         memo[key] = found
     return found
@@ -212,7 +265,8 @@ def at_offsets(
     terms: Sequence[tuple[dict[int, Any], Callable[[Any], Sequence[int]], int]],
 ) -> set[int]:
     """The candidate pages where every term (its {page: encoded positions}, their decoder, its
-    offset in the phrase) occurs at a position that is the phrase start plus its offset."""
+    offset in the phrase) occurs at a position that is the phrase start plus its offset. Each
+    further term is decoded on the pages still matching only."""
     if not candidates or not terms:
         return set()
     docs = sorted(candidates)
@@ -220,8 +274,13 @@ def at_offsets(
     shared: NDArray[np.int64] | None = None
     for values, decode, offset in terms:
         keys = _keys(docs, values, decode, offset - base)
-        shared = keys if shared is None else _shared(shared, keys)
-        if not shared.size:
-            return set()
+        if shared is not None:
+            keys = _shared(shared, keys)
+            if not keys.size:
+                return set()
+            pages = np.unique(keys // _STRIDE)
+            if pages.size < len(docs):
+                docs = pages.tolist()
+        shared = keys
     assert shared is not None
     return set((shared // _STRIDE).tolist())
