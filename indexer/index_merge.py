@@ -14,7 +14,7 @@ and one term info summing their statistics. Term infos holding their single post
 are copied, or become a block when the term has postings in other parts too. Stored fields,
 lengths and columns are copied document by document, as in any merge.
 
-The merged index holds the same postings as Whoosh's own merge (tests/test_index_merge.py); only
+The merged index holds the same postings as Whoosh's own merge (tests/test_index_build.py); only
 the block boundaries differ (a term's blocks end where each part's ended).
 """
 
@@ -149,11 +149,13 @@ def _combined(infos: list[Any]) -> Any:
 def copy_merge(writer: Any, segments: list[Any]) -> list[Any]:
     """Merge policy (`commit(mergetype=copy_merge)`) for a rebuild's parts, in order: every
     part into the writer's new segment, postings copied (`copy_terms`, called at flush)."""
+    if writer.docnum or writer.pool.terms or any(s.has_deletions() for s in segments):
+        raise ValueError("a copying merge takes whole rebuild parts into an empty writer")
     fieldnames = set(writer.schema.names())
     for segment in segments:
         reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer._copying.append(reader)  # closed by the writer, whatever happens next
         writer.write_per_doc(fieldnames | set(reader.indexed_field_names()), reader)
-        writer._copying.append(reader)
         writer._added = True
     log.info("merging %d rebuild parts by copying their postings", len(segments))
     return []

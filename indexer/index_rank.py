@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import _lenfield
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from indexer.index_cache import segment_data
 from indexer.index_postings import column_lengths
 from indexer.index_term_postings import term_postings
 from indexer.index_terms import SpacedPhrase
@@ -69,32 +71,39 @@ def _terms(
 
 
 def field_lengths(segment: Any, fieldname: str) -> list[int] | None:
-    """Every document's length in `fieldname` in one segment reader, decoded once from its
-    lengths column and kept on the reader; None when the segment has no such column. Whoosh
+    """Every document's length in `fieldname` in one segment reader, decoded once per process
+    from its lengths column (index_cache.py); None when the segment has no such column. Whoosh
     reads them through a column reader for every scored document."""
-    cache: dict[str, list[int] | None] = segment.__dict__.setdefault("_chartroom_lengths", {})
-    if fieldname not in cache:
-        cache[fieldname] = column_lengths(getattr(segment, "_perdoc", None), fieldname)
-    return cache[fieldname]
+    perdoc = getattr(segment, "_perdoc", None)
+    return segment_data(
+        segment, _lenfield(fieldname), "lengths", lambda: column_lengths(perdoc, fieldname)
+    )
 
 
 def _bm25_lengths(sub: Any, fieldname: str) -> NDArray[np.float64]:
     """`field_lengths` of one segment as BM25 uses them (a missing or 0 length reads as 1, as
-    `doc_field_length(docnum, field, 1)` gives), as an array kept on the segment's searcher."""
-    cache: dict[str, NDArray[np.float64]] = sub.__dict__.setdefault("_chartroom_bm25", {})
-    found = cache.get(fieldname)
-    if found is None:
-        count = sub.reader().doc_count_all()
-        values = field_lengths(sub.reader(), fieldname)
-        if values is None:  # no lengths column to read: ask the segment, one document at a time
+    `doc_field_length(docnum, field, 1)` gives), as an array (kept per process, or on the
+    segment's searcher when the segment has no lengths column)."""
+    reader = sub.reader()
+    count = reader.doc_count_all()
+    values = field_lengths(reader, fieldname)
+    if values is None:  # no lengths column to read: ask the segment, one document at a time
+        cache: dict[str, NDArray[np.float64]] = sub.__dict__.setdefault("_chartroom_bm25", {})
+        found = cache.get(fieldname)
+        if found is None:
             length = sub.doc_field_length
-            found = np.fromiter((length(d, fieldname, 1) or 1 for d in range(count)), np.float64)
-        else:
-            found = np.ones(count, dtype=np.float64)
-            known = np.asarray(values[:count], dtype=np.float64)
-            found[: known.size] = np.where(known > 0, known, 1.0)
-        cache[fieldname] = found
-    return found
+            found = cache[fieldname] = np.fromiter(
+                (length(d, fieldname, 1) or 1 for d in range(count)), np.float64
+            )
+        return found
+
+    def build() -> NDArray[np.float64]:
+        out = np.ones(count, dtype=np.float64)
+        known = np.asarray(values[:count], dtype=np.float64)
+        out[: known.size] = np.where(known > 0, known, 1.0)
+        return out
+
+    return segment_data(reader, _lenfield(fieldname), "bm25", build)
 
 
 def top_docs(

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain
 from typing import Any, TypeVar
 
 import numpy as np
@@ -23,6 +25,7 @@ from whoosh.searching import Searcher
 
 from chartroom.errors import ChartroomError, IndexUnavailable
 from indexer import query as q
+from indexer.index_cache import segment_data
 from indexer.index_docsets import matching_docnums
 from indexer.index_query import (
     HitTerms,
@@ -105,9 +108,17 @@ class IndexReader:
         self._codes: dict[str, tuple[NDArray[np.int32], list[Any]]] = {}
         _cache_field_lengths(searcher)
 
+    def _segments(self) -> list[Any]:
+        return [sub.reader() for sub, _ in self.searcher.leaf_searchers()]
+
     def _column(self, name: str) -> list[Any]:
+        """A column's values, one per page (segment by segment, kept per process: callers must
+        not change the list)."""
         if name not in self._columns:
-            self._columns[name] = list(self.searcher.reader().column_reader(name))
+            parts = [
+                segment_data(s, name, "values", partial(_values, s, name)) for s in self._segments()
+            ]
+            self._columns[name] = parts[0] if len(parts) == 1 else list(chain(*parts))
         return self._columns[name]
 
     def check(self) -> None:
@@ -182,14 +193,23 @@ class IndexReader:
         return RawResults(len(docnums), hits, counts, terms)
 
     def _coded(self, name: str) -> tuple[NDArray[np.int32], list[Any]]:
-        """A column as small integer codes, one per page, and the values they stand for."""
+        """A column as small integer codes, one per page, and the values they stand for
+        (coded segment by segment, kept per process; the segments' codes joined here)."""
         if name not in self._codes:
-            values = self._column(name)
-            labels: dict[Any, int] = {}
-            codes = np.fromiter(
-                (labels.setdefault(v, len(labels)) for v in values), np.int32, count=len(values)
-            )
-            self._codes[name] = (codes, list(labels))
+            parts = [
+                segment_data(s, name, "codes", partial(_codes, s, name)) for s in self._segments()
+            ]
+            if len(parts) == 1:
+                self._codes[name] = parts[0]
+            else:
+                labels: dict[Any, int] = {}
+                joined = []
+                for codes, values in parts:
+                    mapping = np.array(
+                        [labels.setdefault(v, len(labels)) for v in values], dtype=np.int32
+                    )
+                    joined.append(mapping[codes] if codes.size else codes)
+                self._codes[name] = (np.concatenate(joined), list(labels))
         return self._codes[name]
 
     def _counts(
@@ -271,6 +291,19 @@ class IndexReader:
                 )
                 for d, n in first.items()
             }
+
+
+def _values(segment: Any, name: str) -> list[Any]:
+    return list(segment.column_reader(name))
+
+
+def _codes(segment: Any, name: str) -> tuple[NDArray[np.int32], list[Any]]:
+    values = segment_data(segment, name, "values", partial(_values, segment, name))
+    labels: dict[Any, int] = {}
+    codes = np.fromiter(
+        (labels.setdefault(v, len(labels)) for v in values), np.int32, count=len(values)
+    )
+    return codes, list(labels)
 
 
 def guarded(fn: Callable[[], T], what: str) -> T:

@@ -6,7 +6,8 @@
     rebuild.finish()                      # merge the parts, swap the new index in
 
 Each chunk is built into parts (segments) by a worker process in its own folder
-(index.new/parts/N/, where no other writer's clean-up can touch its files), with the document
+(index.new/parts/RUN-N/, where no other writer's clean-up can touch its files; workers end with
+the rebuild process), with the document
 numbers the pages will have once merged (`Writer(postings_base=...)`): a chunk's base is the
 pages of every chunk before it, known when it is handed out. Up to `workers` chunks are built
 at once. Finished chunks are taken in order: their files move into index.new/, their segments
@@ -15,15 +16,21 @@ document id). `finish` merges all parts by copying posting bytes (index_merge.py
 
 A crash anywhere loses nothing and indexes nothing twice: unfinished chunk folders are
 discarded on resume; a part that joined the table of contents but was not recorded is dropped
-(its pages are indexed again). With one worker the chunks are built in this process.
+(its pages are indexed again); a merge that finished before its record is recognised as the
+parts it merged; a swap that was interrupted is completed (or the old index put back). With
+one worker the chunks are built in this process.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import resource
+import secrets
 import shutil
+import signal
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,6 +47,7 @@ from indexer.search_index import (
     PROGRESS_FILE,
     VERSION_FILE,
     SearchIndex,
+    _cancel,
     _read_json,
     _write_json,
 )
@@ -47,6 +55,7 @@ from indexer.search_index import (
 log = logging.getLogger(__name__)
 
 PARTS_DIR = "parts"
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,19 @@ def build_chunk(
     return BuiltChunk(directory, tuple(parts), peak)
 
 
+def _end_with_parent(parent: int) -> None:
+    """Worker initializer: the worker is killed when the rebuild process ends, however it ends
+    (Linux PR_SET_PDEATHSIG; a worker orphaned by a killed rebuild would otherwise wait for
+    chunks forever, holding its memory)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: orphans end when their queue breaks
+        log.debug("no parent-death signal on this system")
+    if os.getppid() != parent:  # the rebuild ended before the signal was set
+        os._exit(1)
+
+
 class Rebuilder:
     """Builds a fresh index in HOME/index.new/ a chunk at a time; resumable (module doc)."""
 
@@ -117,6 +139,7 @@ class Rebuilder:
         self._chunks = 0
         self._pending: deque[Future[BuiltChunk]] = deque()
         self._pool: ProcessPoolExecutor | None = None
+        self._run = secrets.token_hex(4)  # chunk folders are this run's own
         self.peak_rss_mb = 0.0  # the largest worker's peak (the workers' total is at most x n)
 
     def __enter__(self) -> Rebuilder:
@@ -135,6 +158,7 @@ class Rebuilder:
     # --- starting and resuming ---------------------------------------------------------
 
     def resume_after(self) -> int:
+        self._recover_swap()
         progress = _read_json(self.work / PROGRESS_FILE)
         if (
             progress.get("schema_version") == SCHEMA_VERSION
@@ -145,10 +169,10 @@ class Rebuilder:
                 self._ix = windex.open_dir(str(self.work))
                 self._ix.storage.supports_mmap = False  # see below
                 self._parts = [list(p) for p in progress["parts"]]
-                self._drop_unrecorded()
+                after = int(progress.get("after_document_id", 0))
+                self._reconcile(after)
                 shutil.rmtree(self.work / PARTS_DIR, ignore_errors=True)
                 self._handed_out = self._pages()
-                after = int(progress.get("after_document_id", 0))
                 log.info("index rebuild resumes after document %d", after)
                 return after
             except Exception as exc:
@@ -166,12 +190,38 @@ class Rebuilder:
     def _pages(self) -> int:
         return sum(int(p[1]) for p in self._parts)
 
-    def _drop_unrecorded(self) -> None:
-        """Keep only the recorded parts (a crash after a part joined the table of contents,
-        before its record, leaves a segment the progress file does not list)."""
+    def _recover_swap(self) -> None:
+        """A rebuild killed while swapping its index in: finish the swap (index.new/ complete:
+        its version written, its progress file gone), or put the old index back."""
+        old = self.target.with_name(self.target.name + ".old")
+        if (self.work / VERSION_FILE).exists() and not (self.work / PROGRESS_FILE).exists():
+            log.warning("a finished rebuild was interrupted while swapping in: completing it")
+            self._swap()
+        elif not self.target.exists() and old.is_dir():
+            log.warning("the index was interrupted while being swapped: old index put back")
+            old.rename(self.target)
+
+    def _reconcile(self, after_document_id: int) -> None:
+        """Make index.new/ hold exactly the recorded parts. A part that joined the table of
+        contents before a crash, but was not recorded, is dropped (its pages are indexed
+        again). A single segment holding all the recorded pages is the finished merge of
+        the parts (killed before the progress file went): it becomes the one part."""
         assert self._ix is not None
         recorded = [p[0] for p in self._parts]
-        present = [s.segid for s in self._ix._segments()]
+        segments = self._ix._segments()
+        present = [s.segid for s in segments]
+        merged = (
+            len(present) == 1
+            and len(recorded) > 1
+            and present[0] not in recorded
+            and segments[0].doc_count_all() == self._pages()
+            and not segments[0].has_deletions()
+        )
+        if merged:
+            log.info("the rebuild's parts were already merged")
+            self._parts = [[present[0], self._pages()]]
+            self._record(after_document_id)
+            return
         if present[: len(recorded)] != recorded:
             raise ValueError("the partial rebuild's segments are not the recorded parts")
         if len(present) > len(recorded):
@@ -182,7 +232,11 @@ class Rebuilder:
         """A new table of contents for index.new/: `change(segments)` (no pages added)."""
         assert self._ix is not None
         writer = self.index._writer(self._ix, compound=False)
-        writer.commit(mergetype=lambda _writer, segments: change(segments))
+        try:
+            writer.commit(mergetype=lambda _writer, segments: change(segments))
+        except BaseException:
+            _cancel(writer)
+            raise
 
     def _record(self, after_document_id: int) -> None:
         _write_json(
@@ -203,7 +257,7 @@ class Rebuilder:
         assert self._ix is not None, "call resume_after() first"
         if not entries:
             return
-        directory = str(self.work / PARTS_DIR / str(self._chunks))
+        directory = str(self.work / PARTS_DIR / f"{self._run}-{self._chunks}")
         base = self._handed_out
         self._chunks += 1
         self._handed_out += len(entries)
@@ -213,7 +267,10 @@ class Rebuilder:
             return
         if self._pool is None:  # spawned: a forked child could inherit a lock held mid-use
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_end_with_parent,
+                initargs=(os.getpid(),),
             )
         job = self._pool.submit(build_chunk, directory, list(entries), base, memory)
         self._pending.append(job)
@@ -251,11 +308,20 @@ class Rebuilder:
             raise ValueError("the rebuild's segments are not the recorded parts")
         if len(segments) > 1:  # one merge of all the parts: fastest to search
             writer = self.index._writer(self._ix, compound=False)
-            writer.commit(mergetype=copy_merge)
+            try:
+                writer.commit(mergetype=copy_merge)
+            except BaseException:
+                _cancel(writer)
+                raise
         self._ix.close()
         shutil.rmtree(self.work / PARTS_DIR, ignore_errors=True)
-        (self.work / PROGRESS_FILE).unlink(missing_ok=True)
         _write_json(self.work / VERSION_FILE, {"schema_version": SCHEMA_VERSION})
+        (self.work / PROGRESS_FILE).unlink(missing_ok=True)  # from here on: complete
+        self._swap()
+        log.info("index rebuilt and swapped in")
+
+    def _swap(self) -> None:
+        """index.new/ becomes index/ (the old index moved aside, then deleted)."""
         old = self.target.with_name(self.target.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.target.exists():
@@ -263,4 +329,3 @@ class Rebuilder:
         self.work.rename(self.target)
         shutil.rmtree(old, ignore_errors=True)
         self.index.marker.touch()
-        log.info("index rebuilt and swapped in")

@@ -180,6 +180,12 @@ class Writer(SegmentWriter):  # type: ignore[misc]
             if kind is not None:
                 self._fast[name] = (kind[0], kind[1], fmt is Positions)
 
+    def cancel(self) -> None:
+        for copied in self._copying:
+            copied.close()
+        self._copying = []
+        super().cancel()
+
     def nearly_full(self) -> bool:
         """The in-memory postings are near `limitmb` (commit before they spill to disk)."""
         pool = self.pool

@@ -153,10 +153,10 @@ class SearchIndex:
 
     # --- writing -----------------------------------------------------------------------
 
-    def _writer(self, ix: windex.Index, *, compound: bool = True) -> IndexWriter:
-        """`compound=False`: the segment's files are kept apart, not in one compound file (Whoosh
-        reads a compound file's parts through a memory map copied whole into a BytesIO: a big
-        segment sits in the searcher's memory twice)."""
+    def _writer(self, ix: windex.Index, *, compound: bool = False) -> IndexWriter:
+        """Segments keep their files apart, not in one compound file: Whoosh reads a compound
+        file's parts through a memory map copied whole into a BytesIO (a big segment sat in the
+        searcher's memory twice), and index_cache.py keys what it keeps by the column files."""
         try:
             return Writer(
                 ix,

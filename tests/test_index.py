@@ -69,9 +69,11 @@ def test_a_broken_index_is_reported_intake_goes_on_and_reindex_restores_it(
         for path in sorted(folder.rglob("*"), reverse=True):
             path.unlink() if path.is_file() else path.rmdir()
         folder.rmdir()
-    elif damage == "corrupted":
-        for segment in folder.glob("*.seg"):
-            segment.write_bytes(b"\x00garbage" * 64)
+    elif damage == "corrupted":  # each segment's term table (or whole compound file)
+        damaged = [*folder.glob("*.trm"), *folder.glob("*.seg")]
+        assert damaged
+        for path in damaged:
+            path.write_bytes(b"\x00garbage" * 64)
     else:
         (folder / VERSION_FILE).write_text(json.dumps({"schema_version": 0}))
 
@@ -194,6 +196,47 @@ def test_a_rebuild_killed_between_a_commit_and_its_record_indexes_nothing_twice(
 
     report = reindex(small, home)
     assert report.resumed_after > 0 and report.documents == 5 - 2
+    with Search(settings) as search:
+        assert search.search("date:2019..2021").total == 6  # every page, none twice
+    assert SearchIndex.for_settings(settings).needs_rebuild() == ""
+
+
+@pytest.mark.parametrize("stop", ["after the merge", "while swapping"])
+def test_a_rebuild_killed_while_finishing_keeps_its_work(
+    home: RecordStore, settings: Settings, monkeypatch: pytest.MonkeyPatch, stop: str
+) -> None:
+    small = settings.with_(index_batch_pages=1, index_workers=1)
+    if stop == "after the merge":  # merged, before the version and the record's removal
+        original_write = index_rebuild._write_json
+
+        def fail_on_version(path: Path, data: dict[str, object]) -> None:
+            if path.name == search_index.VERSION_FILE:
+                raise KeyboardInterrupt
+            original_write(path, data)
+
+        monkeypatch.setattr(index_rebuild, "_write_json", fail_on_version)
+    else:  # complete, the old index moved aside, the new one not yet in place
+
+        def half_swap(self: index_rebuild.Rebuilder) -> None:
+            self.target.rename(self.target.with_name(self.target.name + ".old"))
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(index_rebuild.Rebuilder, "_swap", half_swap)
+    with pytest.raises(KeyboardInterrupt):
+        reindex(small, home)
+    monkeypatch.undo()
+    if stop == "while swapping":
+        assert not settings.index_dir.exists()  # searches fail until the next rebuild starts
+        with index_rebuild.Rebuilder(SearchIndex.for_settings(small)) as rebuild:
+            assert rebuild.resume_after() == 0  # the finished index swapped in, a new start
+        with Search(settings) as search:
+            assert search.search("date:2019..2021").total == 6
+        return
+
+    report = reindex(small, home)
+    assert report.documents == 0  # nothing built again: the merged parts were kept
+    assert not settings.index_dir.with_name("index.new").exists()
+    assert not settings.index_dir.with_name("index.old").exists()
     with Search(settings) as search:
         assert search.search("date:2019..2021").total == 6  # every page, none twice
     assert SearchIndex.for_settings(settings).needs_rebuild() == ""

@@ -192,6 +192,8 @@ def test_rebuild_commits_early_at_a_document_boundary_when_memory_is_full(
     expected = _dump(tmp_path / "whoosh")
     assert got["postings"] == expected["postings"]
     assert got["stored"] == expected["stored"]
+    assert got["lengths"] == expected["lengths"]
+    assert got["terms"] == expected["terms"]
 
 
 def test_pool_memory_estimate_covers_the_pools_objects(tmp_path: Path) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import pytest
 from whoosh import fields
 from whoosh.filedb.filestore import RamStorage
 
+from indexer.index_merge import copy_merge
 from indexer.index_term_postings import at_offsets, postings_memo, term_postings
+from indexer.index_writer import Writer
 
 
 def _brute(
@@ -51,27 +55,43 @@ def test_at_offsets_takes_positions_out_of_order() -> None:
     assert at_offsets(set(), [(values[0], backwards, 0)]) == set()
 
 
-def _index(texts: list[str]) -> RamStorage:
+def _index(texts: list[str], chartroom: bool) -> Any:
+    """Whoosh's own writer (every term in blocks), or chartroom's as a rebuild writes it: parts
+    with their final document numbers (single postings inlined, small blocks uncompressed)
+    merged by copying (posting regions spliced from several parts)."""
     storage = RamStorage()
     schema = fields.Schema(body=fields.TEXT(phrase=True), plain=fields.TEXT(phrase=False))
     index = storage.create_index(schema)
-    writer = index.writer()
-    for text in texts:
-        writer.add_document(body=text, plain=text)
-    writer.commit()
+    if not chartroom:
+        writer = index.writer()
+        for text in texts:
+            writer.add_document(body=text, plain=text)
+        writer.commit()
+        return index
+    for start in range(0, len(texts), 250):
+        part = Writer(index, postings_base=start)
+        for text in texts[start : start + 250]:
+            part.add_document(body=text, plain=text)
+        part.commit(merge=False)
+    Writer(index).commit(mergetype=copy_merge)
     return index
 
 
-def test_term_postings_match_whoosh_and_are_read_once_per_search() -> None:
+@pytest.mark.parametrize("chartroom", [False, True])
+def test_term_postings_match_whoosh_and_are_read_once_per_search(chartroom: bool) -> None:
     rng = random.Random(3)
     words = ["alpha", "beta", "gamma"]
     texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 9))) for _ in range(700)]
-    texts.append("delta")  # a term on one page: inlined in the term info
-    index = _index(texts)
+    texts[100] += " delta"  # one page: inlined by chartroom's writer
+    texts[300] += " epsilon"  # one page in each of two parts: spliced, one block made
+    texts[600] += " epsilon"
+    index = _index(texts, chartroom)
     with index.searcher() as searcher:
         reader = searcher.reader()
+        if chartroom:
+            assert reader.term_info("body", b"delta").is_inlined()
         for field in ("body", "plain"):
-            for word in [*words, "delta"]:
+            for word in [*words, "delta", "epsilon"]:
                 postings = term_postings(reader, field, word.encode())
                 matcher = reader.postings(field, word.encode())
                 expected_ids, expected_weights, expected_values = [], [], []
