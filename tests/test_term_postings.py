@@ -13,7 +13,7 @@ from whoosh import fields
 from whoosh.filedb.filestore import RamStorage
 
 from indexer.index_merge import copy_merge
-from indexer.index_term_postings import at_offsets, postings_memo, term_postings
+from indexer.index_term_postings import _read, at_offsets, postings_memo, term_postings
 from indexer.index_writer import Writer
 
 
@@ -101,6 +101,9 @@ def test_term_postings_match_whoosh_and_are_read_once_per_search(chartroom: bool
                     expected_values.append(matcher.value())
                     matcher.next()
                 assert postings.id_array.tolist() == expected_ids
+                through_matcher = _read(reader.postings(field, word.encode()))  # the fallback
+                assert through_matcher.id_array.tolist() == expected_ids
+                assert np.allclose(through_matcher.weight_array, expected_weights)
                 assert postings.id_set() == set(expected_ids)
                 assert np.allclose(postings.weight_array, expected_weights)
                 if field == "body":
