@@ -127,7 +127,9 @@ class IndexReader:
             reader = self.searcher.reader()
             count = reader.doc_count()
             if count:
-                for name in ("document_id", *FACETS.values(), CATEGORY_COLUMN):
+                # read whole once per process (index_cache.py); sort_date here too, so the
+                # first search sorted by date does not pay for it
+                for name in ("document_id", *FACETS.values(), CATEGORY_COLUMN, "sort_date"):
                     self._column(name)
                 for docnum in reader.all_doc_ids():
                     reader.stored_fields(docnum)
