@@ -24,7 +24,7 @@ SMALL_BLOCK = 80  # bytes of a block's pickle below which it is stored uncompres
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
 
-def column_lengths(perdoc: Any, fieldname: str) -> list[int] | None:
+def column_lengths(perdoc: Any, fieldname: str) -> tuple[int, ...] | None:
     """Every document's length in `fieldname` from a segment's per-document reader, decoded from
     its lengths column in one pass (0 where none was recorded); None when the segment has no
     such column. Whoosh's doc_field_length reads one document at a time and, for a field
@@ -32,7 +32,8 @@ def column_lengths(perdoc: Any, fieldname: str) -> list[int] | None:
     if not hasattr(perdoc, "_cached_reader"):
         return None
     column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    return None if column is None else [_LENGTH_OF_BYTE[b] for b in column]
+    # a tuple: read only, and untracked by Python's garbage collector (lists are scanned)
+    return None if column is None else tuple(map(_LENGTH_OF_BYTE.__getitem__, column))
 
 
 class BulkPostings(W3PostingsWriter):  # type: ignore[misc]

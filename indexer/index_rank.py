@@ -13,6 +13,7 @@ ranks those.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -70,7 +71,7 @@ def _terms(
     return False
 
 
-def field_lengths(segment: Any, fieldname: str) -> list[int] | None:
+def field_lengths(segment: Any, fieldname: str) -> Sequence[int] | None:
     """Every document's length in `fieldname` in one segment reader, decoded once per process
     from its lengths column (index_cache.py); None when the segment has no such column. Whoosh
     reads them through a column reader for every scored document."""

@@ -14,7 +14,6 @@ numpy) instead of a Python loop over candidates and positions.
 from __future__ import annotations
 
 import zlib
-from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -218,7 +217,9 @@ class _DecodedPositions(dict[bytes, Sequence[int]]):
         # Whoosh's Positions.decode_positions (frequency, then pickled deltas) without its
         # loop; the index's own postings, which Whoosh unpickles the same way
         raw = value[4:] if value.endswith(b".") else value[4:] + b"."
-        found = self[value] = array("q", accumulate(loads(raw)))  # noqa: S301
+        # a tuple of ints: the collector stops tracking it (an array would be scanned by
+        # every full collection, ~100,000 of them)
+        found = self[value] = tuple(accumulate(loads(raw)))  # noqa: S301
         return found
 
 

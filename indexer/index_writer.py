@@ -79,12 +79,12 @@ class _LengthCache:
         self._reader = reader
         self._base = base
         self._count = int(reader.doc_count_all())
-        self._fields: dict[str, list[int]] = {}
+        self._fields: dict[str, Sequence[int]] = {}
 
-    def lengths(self, fieldname: str) -> list[int]:
+    def lengths(self, fieldname: str) -> Sequence[int]:
         found = self._fields.get(fieldname)
         if found is None:
-            found = column_lengths(self._reader, fieldname) or [0] * self._count
+            found = column_lengths(self._reader, fieldname) or (0,) * self._count
             self._fields[fieldname] = found
         return found
 
