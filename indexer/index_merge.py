@@ -23,7 +23,6 @@ from __future__ import annotations
 import heapq
 import logging
 from collections.abc import Iterator, Sequence
-from operator import sub
 from pickle import dumps
 from struct import Struct
 from typing import Any
@@ -40,6 +39,8 @@ from whoosh.system import (
     unpack_long,
 )
 from whoosh.util.numeric import length_to_byte
+
+from indexer.index_postings import delta_ids
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,7 @@ def _inlined_block(info: Any, fmt: Any, last: bool) -> bytes:
         mini_weights = weights[0]
     else:
         mini_weights = tuple(weights)
-    mini_ids = (ids[0], *map(sub, ids[1:], ids[:-1]))
-    data = dumps((mini_ids, mini_weights, mini_values), 2)
+    data = dumps((delta_ids(ids), mini_weights, mini_values), 2)
     head = dumps(
         (
             len(ids),

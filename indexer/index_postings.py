@@ -36,6 +36,11 @@ def column_lengths(perdoc: Any, fieldname: str) -> tuple[int, ...] | None:
     return None if column is None else tuple(map(_LENGTH_OF_BYTE.__getitem__, column))
 
 
+def delta_ids(ids: Any) -> tuple[int, ...]:
+    """Ascending ids as the W3 codec stores them in a block: the first, then the differences."""
+    return (ids[0], *map(sub, ids[1:], ids[:-1])) if len(ids) else ()
+
+
 class BulkPostings(W3PostingsWriter):  # type: ignore[misc]
     """W3PostingsWriter taking a term's postings as lists, a block at a time."""
 
@@ -79,10 +84,7 @@ class BulkPostings(W3PostingsWriter):  # type: ignore[misc]
 
     def _mini_ids(self) -> tuple[int, ...]:
         """W3PostingsWriter._mini_ids (ids as deltas) without a generator call per id."""
-        ids = self._ids
-        if self._byteids or not ids:
-            return tuple(ids)
-        return (ids[0], *map(sub, ids[1:], ids[:-1]))
+        return tuple(self._ids) if self._byteids else delta_ids(self._ids)
 
     def _write_block(self, last: bool = False) -> None:
         """W3PostingsWriter._write_block, but a block whose pickle is small is not compressed

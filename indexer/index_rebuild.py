@@ -190,10 +190,15 @@ class Rebuilder:
     def _pages(self) -> int:
         return sum(int(p[1]) for p in self._parts)
 
+    @property
+    def _old(self) -> Path:
+        """Where the index being replaced waits while the new one is swapped in."""
+        return self.target.with_name(self.target.name + ".old")
+
     def _recover_swap(self) -> None:
         """A rebuild killed while swapping its index in: finish the swap (index.new/ complete:
         its version written, its progress file gone), or put the old index back."""
-        old = self.target.with_name(self.target.name + ".old")
+        old = self._old
         if (self.work / VERSION_FILE).exists() and not (self.work / PROGRESS_FILE).exists():
             log.warning("a finished rebuild was interrupted while swapping in: completing it")
             self._swap()
@@ -230,10 +235,14 @@ class Rebuilder:
 
     def _commit_segments(self, change: Any) -> None:
         """A new table of contents for index.new/: `change(segments)` (no pages added)."""
+        self._commit(lambda _writer, segments: change(segments))
+
+    def _commit(self, mergetype: Any) -> None:
+        """A commit of index.new/ whose segments `mergetype(writer, segments)` decides."""
         assert self._ix is not None
-        writer = self.index._writer(self._ix, compound=False)
+        writer = self.index._writer(self._ix)
         try:
-            writer.commit(mergetype=lambda _writer, segments: change(segments))
+            writer.commit(mergetype=mergetype)
         except BaseException:
             _cancel(writer)
             raise
@@ -307,12 +316,7 @@ class Rebuilder:
         if segments != [p[0] for p in self._parts]:
             raise ValueError("the rebuild's segments are not the recorded parts")
         if len(segments) > 1:  # one merge of all the parts: fastest to search
-            writer = self.index._writer(self._ix, compound=False)
-            try:
-                writer.commit(mergetype=copy_merge)
-            except BaseException:
-                _cancel(writer)
-                raise
+            self._commit(copy_merge)
         self._ix.close()
         shutil.rmtree(self.work / PARTS_DIR, ignore_errors=True)
         _write_json(self.work / VERSION_FILE, {"schema_version": SCHEMA_VERSION})
@@ -322,7 +326,7 @@ class Rebuilder:
 
     def _swap(self) -> None:
         """index.new/ becomes index/ (the old index moved aside, then deleted)."""
-        old = self.target.with_name(self.target.name + ".old")
+        old = self._old
         shutil.rmtree(old, ignore_errors=True)
         if self.target.exists():
             self.target.rename(old)

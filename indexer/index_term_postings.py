@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 
@@ -136,34 +136,21 @@ def _read_postings(reader: Any, fieldname: str, btext: bytes) -> TermPostings | 
 
 
 def _read(matcher: Any) -> TermPostings:
-    """All blocks of a term's matcher (deleted documents included: callers remove them)."""
+    """All postings of a term's matcher, one at a time (deleted documents included: callers
+    remove them): for segments `_read_postings` cannot parse."""
     out = TermPostings()
     matcher = _unwrap(matcher)
-    if not isinstance(matcher, W3LeafMatcher):  # postings inlined in the term info
-        ids: list[int] = []
-        weights: list[float] = []
-        values: list[Any] = []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            values.append(matcher.value())
-            matcher.next()
-        out.id_blocks.append(ids)
-        out.weight_blocks.append(weights)
-        out.value_blocks.append(values)
-        return out
-    keeps_values = matcher._fixedsize is None or matcher._fixedsize < 0
-    while not matcher._atend and matcher._i < matcher._blocklength:
-        if matcher._data is None:
-            matcher._read_data()
-        block_ids, block_weights, block_values = matcher._data
-        # the ids are delta-coded unless stored as bytes; decoded in C (Whoosh: a generator)
-        out.id_blocks.append(block_ids if matcher._byteids else tuple(accumulate(block_ids)))
-        out.weight_blocks.append(block_weights)
-        out.value_blocks.append(block_values if keeps_values else None)
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[Any] = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        values.append(matcher.value())
+        matcher.next()
+    out.id_blocks.append(ids)
+    out.weight_blocks.append(weights)
+    out.value_blocks.append(values)
     return out
 
 

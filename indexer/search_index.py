@@ -153,7 +153,7 @@ class SearchIndex:
 
     # --- writing -----------------------------------------------------------------------
 
-    def _writer(self, ix: windex.Index, *, compound: bool = False) -> IndexWriter:
+    def _writer(self, ix: windex.Index) -> IndexWriter:
         """Segments keep their files apart, not in one compound file: Whoosh reads a compound
         file's parts through a memory map copied whole into a BytesIO (a big segment sat in the
         searcher's memory twice), and index_cache.py keys what it keeps by the column files."""
@@ -163,7 +163,7 @@ class SearchIndex:
                 timeout=self.lock_timeout,
                 delay=0.05,
                 limitmb=self.memory_mb,
-                compound=compound,
+                compound=False,
             )
         except LockError as exc:
             log.info("index write lock busy after %.1fs", self.lock_timeout)
