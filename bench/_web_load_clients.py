@@ -9,7 +9,6 @@ request is timed and its status kept; traffic goes only to the server's 127.0.0.
 
 from __future__ import annotations
 
-import math
 import random
 import re
 import threading
@@ -159,11 +158,3 @@ class Clerk(threading.Thread):
             self.rec.add(Sample("client", 0.0, 0, False, time.monotonic()), repr(exc))
         finally:
             self.http.close()
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values (0.0 when empty)."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, min(len(sorted_values), math.ceil(q * len(sorted_values))))
-    return sorted_values[rank - 1]

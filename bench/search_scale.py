@@ -49,6 +49,7 @@ from _search_corpus import (  # noqa: E402
     roster,
     scanned_pages,
 )
+from _stats import percentile  # noqa: E402
 
 from chartroom.settings import Settings  # noqa: E402
 
@@ -191,6 +192,16 @@ def queries(settings: Settings) -> list[str]:
     ]
 
 
+def latency_summary(latencies: list[float]) -> dict[str, float]:
+    """Median, p95 (nearest rank) and max of timings in seconds, in ms."""
+    ordered = sorted(latencies)
+    return {
+        "median_ms": statistics.median(ordered) * 1000,
+        "p95_ms": percentile(ordered, 0.95) * 1000,
+        "max_ms": ordered[-1] * 1000,
+    }
+
+
 def run_queries(settings: Settings, rounds: int) -> dict[str, float]:
     from indexer.search import Search
 
@@ -215,8 +226,6 @@ def run_queries(settings: Settings, rounds: int) -> dict[str, float]:
     with Search(settings) as again:
         again.search(mix[1])
     reopen_seconds = time.perf_counter() - reopened
-    latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
     print("# per-query hits:", json.dumps(totals))
     print(f"# per query (median of {rounds} rounds):")
     print("| query | matches | median ms | max ms |")
@@ -232,9 +241,7 @@ def run_queries(settings: Settings, rounds: int) -> dict[str, float]:
         f"(anonymous {memory['anon_mb']:.0f} MB, mapped index files {memory['file_mb']:.0f} MB)"
     )
     return {
-        "median_ms": statistics.median(latencies) * 1000,
-        "p95_ms": p95 * 1000,
-        "max_ms": latencies[-1] * 1000,
+        **latency_summary(latencies),
         "queries": len(latencies),
         "open_ms": open_seconds * 1000,
         "reopen_and_search_ms": reopen_seconds * 1000,
@@ -267,13 +274,7 @@ def run_whoosh_baseline(settings: Settings, rounds: int) -> dict[str, float]:
                 for hit in results:
                     hit.fields()
                 latencies.append(time.perf_counter() - t)
-    latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
-    return {
-        "median_ms": statistics.median(latencies) * 1000,
-        "p95_ms": p95 * 1000,
-        "max_ms": latencies[-1] * 1000,
-    }
+    return latency_summary(latencies)
 
 
 def resident_mb() -> dict[str, float]:

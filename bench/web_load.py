@@ -35,8 +35,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _stats import percentile
 from _web_load_archive import audit_counts, build_archive, create_clerks
-from _web_load_clients import EXPECTED, Clerk, Recorder, percentile
+from _web_load_clients import EXPECTED, Clerk, Recorder
 from bench_common import machine_info, print_machine
 
 from chartroom.settings import Settings
