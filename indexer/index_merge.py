@@ -40,7 +40,7 @@ from whoosh.system import (
 )
 from whoosh.util.numeric import length_to_byte
 
-from indexer.index_postings import delta_ids
+from indexer.index_postings import BLOCK_PROTOCOL, delta_ids
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _inlined_block(info: Any, fmt: Any, last: bool) -> bytes:
         mini_weights = weights[0]
     else:
         mini_weights = tuple(weights)
-    data = dumps((delta_ids(ids), mini_weights, mini_values), 2)
+    data = dumps((delta_ids(ids), mini_weights, mini_values), BLOCK_PROTOCOL)
     head = dumps(
         (
             len(ids),

@@ -108,7 +108,7 @@ def _bm25_lengths(sub: Any, fieldname: str) -> NDArray[np.float64]:
 
 
 def top_docs(
-    searcher: Searcher, query: wq.Query, docnums: list[int], limit: int
+    searcher: Searcher, query: wq.Query, docnums: Sequence[int] | NDArray[np.int64], limit: int
 ) -> list[tuple[int, float]] | None:
     """The best `limit` of `docnums` (global numbers) as (docnum, score), or None (use Whoosh).
 
@@ -152,7 +152,7 @@ def top_docs(
                 per_length = k1 * b / avgfl
                 lengths = _bm25_lengths(sub, fieldname)
             postings = term_postings(reader, fieldname, btext)
-            ids = postings.id_array
+            ids = postings.ids
             keep = member[ids]
             block = ids[keep]
             if not block.size:

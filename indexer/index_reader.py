@@ -161,7 +161,9 @@ class IndexReader:
             if sort == "date":
                 # newest first, ties by index order (docnums ascend; nlargest is stable)
                 dates = self._column("sort_date")
-                page = heapq.nlargest(offset + limit, docnums, key=dates.__getitem__)[offset:]
+                page = heapq.nlargest(offset + limit, docnums.tolist(), key=dates.__getitem__)[
+                    offset:
+                ]
                 hits = [RawHit(d, 0.0, self.searcher.stored_fields(d)) for d in page]
             elif (
                 ranked := top_docs(
@@ -175,12 +177,14 @@ class IndexReader:
                     RawHit(d, score, self.searcher.stored_fields(d))
                     for d, score in ranked[offset : offset + limit]
                 ]
-            elif has_phrase(node) and docnums:
+            elif has_phrase(node) and docnums.size:
                 # rank the exact matches by the phrase words: no second positional pass
                 ranking = translate(node, loose=True)
                 if isinstance(ranking, wq.NullQuery.__class__):
                     ranking = full
-                results = self.searcher.search(ranking, limit=offset + limit, filter=set(docnums))
+                results = self.searcher.search(
+                    ranking, limit=offset + limit, filter=set(docnums.tolist())
+                )
                 hits = [
                     RawHit(hit.docnum, float(hit.score), hit.fields())
                     for hit in results[offset : offset + limit]
@@ -223,8 +227,7 @@ class IndexReader:
         found = [(labels[i], int(counts[i])) for i in np.flatnonzero(counts).tolist()]
         return sorted(found, key=lambda item: (-item[1], str(item[0]))) if ordered else found
 
-    def _facets(self, docnums: list[int]) -> dict[str, dict[str, int]]:
-        docs = np.asarray(docnums, dtype=np.int64)
+    def _facets(self, docs: NDArray[np.int64]) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for name, column in FACETS.items():
             out[name] = {(k or "unknown"): v for k, v in self._counts(column, docs)}

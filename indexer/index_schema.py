@@ -26,9 +26,11 @@ from whoosh.analysis import (
 from whoosh.columns import VarBytesColumn
 from whoosh.support.charset import accent_map
 
+from indexer.index_positions import PackedPositions
 from indexer.index_terms import CommonPairFilter, date_terms
 
-SCHEMA_VERSION = 3  # 2: word pairs (`pairs`), year/month date terms; 3: common-word pairs only
+SCHEMA_VERSION = 4  # 2: word pairs (`pairs`), year/month date terms; 3: common-word pairs only;
+# 4: phrase fields store positions packed (PackedPositions)
 
 TOKENS = r"\w+(?:[.'’]\w+)*"  # words, with inner dots/apostrophes (I50.22, O'Neil, 3.5)
 
@@ -54,6 +56,13 @@ EXACT = exact_analyzer()
 PAIRS = exact_analyzer() | CommonPairFilter()  # adjacent words, one of them common
 
 
+def phrase_text(analyzer: Analyzer, stored: bool = False) -> fields.TEXT:
+    """A TEXT field keeping word positions (phrases), packed for numpy (index_positions.py)."""
+    field = fields.TEXT(analyzer=analyzer, stored=stored, phrase=True)
+    field.format = PackedPositions(field_boost=field.format.field_boost)
+    return field
+
+
 def build_schema() -> fields.Schema:
     return fields.Schema(
         key=fields.STORED(),  # "<document_id>:<page>" (pages are replaced per document)
@@ -61,11 +70,11 @@ def build_schema() -> fields.Schema:
         page=fields.STORED(),
         page_count=fields.STORED(),
         text=fields.TEXT(analyzer=STEMMED, stored=True, phrase=False),
-        exact=fields.TEXT(analyzer=EXACT, phrase=True),
-        pairs=fields.TEXT(analyzer=PAIRS, phrase=True),  # "shortness of": common grams
+        exact=phrase_text(EXACT),
+        pairs=phrase_text(PAIRS),  # "shortness of": common grams
         patient_id=fields.ID(stored=True, sortable=True),  # "" when unfiled
         mrn=fields.ID(stored=True),
-        patient_name=fields.TEXT(analyzer=EXACT, stored=True, phrase=True),
+        patient_name=phrase_text(EXACT, stored=True),
         type=fields.ID(stored=True, sortable=True),
         date=fields.KEYWORD(scorable=False),  # any document date except birth dates, with
         # its month and year terms ("2019-03-14 m2019-03 y2019", indexer/index_terms.py)
@@ -76,7 +85,7 @@ def build_schema() -> fields.Schema:
         sort_date=fields.NUMERIC(int, bits=32, sortable=True, signed=False),
         year=fields.ID(stored=True, sortable=True),  # "" when the document has no date
         dx=fields.KEYWORD(stored=True, scorable=True),  # affirmed ICD-10-CM codes, upper case
-        dx_text=fields.TEXT(analyzer=STEMMED, phrase=True),  # words of the affirmed diagnoses
+        dx_text=phrase_text(STEMMED),  # words of the affirmed diagnoses
         dx_category=fields.KEYWORD(stored=True),  # chapter ranges of affirmed codes ("C00-D49")
         dx_category_col=fields.COLUMN(VarBytesColumn()),  # the same, joined, for facets
         dx_other=fields.KEYWORD(stored=True),  # "negated:I21.9", "family:I21.9", ...

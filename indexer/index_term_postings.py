@@ -3,7 +3,10 @@
 A W3 postings block is one pickle of (ids, weights, values); unpickling it is most of what a
 search over a common term costs. `term_postings` reads each term's blocks once per search
 (`postings_memo`), keeping all three parts, so the match sets (indexer/index_docsets.py), the
-phrase position check and the ranking (indexer/index_rank.py) share one read.
+phrase position check and the ranking (indexer/index_rank.py) share one read. The ids become
+one numpy array at once (chartroom's blocks hold them as a uint32 array: index_postings.py),
+and a phrase field's positions one array for the whole term (index_positions.py); blocks
+written by Whoosh's own writer (tuples) are read too, more slowly.
 
 `at_offsets` finds the pages where several terms sit at fixed offsets from one another (a
 phrase): every candidate page's positions become keys page * 2**32 + position - offset, one
@@ -14,12 +17,13 @@ numpy) instead of a Python loop over candidates and positions.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cached_property
 from io import BytesIO
-from itertools import accumulate, chain, repeat
+from itertools import chain
 from pickle import load, loads
 from struct import Struct
 from typing import Any
@@ -27,59 +31,97 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
-from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
+
+from indexer.index_positions import PackedPositions, chain_values, decoded_table, packed_table
 
 _STRIDE = 1 << 32  # positions on a page stay below this
 _MAGIC = len(WHOOSH3_HEADER_MAGIC)
 
 
 class TermPostings:
-    """One term's postings in one segment: ids ascending, a block's worth per list entry, with
-    each block's weights (None: all 1.0; a float: all that; else one per posting) and encoded
-    values (None for fields that keep none)."""
+    """One term's postings in one segment: document numbers ascending (`ids`), and per block
+    of postings its length, its weights (None: all 1.0; a float: all that; else one per
+    posting) and its encoded values (None for fields that keep none). `fmt` is the field's
+    Format (it decodes the values)."""
 
-    def __init__(self) -> None:
-        self.id_blocks: list[Sequence[int]] = []
-        self.weight_blocks: list[Any] = []
-        self.value_blocks: list[Sequence[Any] | None] = []
+    def __init__(
+        self,
+        ids: NDArray[np.int64],
+        block_lengths: Sequence[int],
+        weight_blocks: Sequence[Any],
+        value_blocks: Sequence[Sequence[Any] | None],
+        fmt: Any = None,
+    ) -> None:
+        self.ids = ids
+        self.block_lengths = block_lengths
+        self.weight_blocks = weight_blocks
+        self.value_blocks = value_blocks
+        self.format = fmt
 
     def __len__(self) -> int:
-        return sum(map(len, self.id_blocks))
-
-    def id_set(self) -> set[int]:
-        out: set[int] = set()
-        for block in self.id_blocks:
-            out.update(block)
-        return out
-
-    @cached_property
-    def id_array(self) -> NDArray[np.int64]:
-        return np.fromiter(chain.from_iterable(self.id_blocks), np.int64, count=len(self))
+        return int(self.ids.size)
 
     @cached_property
     def weight_array(self) -> NDArray[np.float64]:
-        blocks = map(_block_weights, self.id_blocks, self.weight_blocks)
-        return np.fromiter(chain.from_iterable(blocks), np.float64, count=len(self))
+        parts = list(map(_block_weights, self.block_lengths, self.weight_blocks))
+        if not parts:
+            return np.zeros(0, dtype=np.float64)
+        return np.concatenate(parts)
+
+    def values(self) -> list[Any]:
+        """Every posting's encoded value, in document order."""
+        return list(chain_values(self.value_blocks))
 
     @cached_property
-    def value_map(self) -> dict[int, Any]:
-        """{document number: encoded value}."""
-        out: dict[int, Any] = {}
-        for ids, values in zip(self.id_blocks, self.value_blocks, strict=True):
-            if values is not None:
-                out.update(zip(ids, values, strict=True))
-        return out
+    def _positions(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """Each posting's number of positions and where they start in the third array, which
+        holds every posting's positions one after another."""
+        if type(self.format) is PackedPositions:
+            counts, flat = packed_table(self.value_blocks, len(self))
+        else:
+            counts, flat = decoded_table(chain_values(self.value_blocks), len(self), self.format)
+        return counts, np.cumsum(counts) - counts, flat
+
+    def keys(self, docs: NDArray[np.int64], offset: int) -> NDArray[np.int64]:
+        """page * 2**32 + position - offset for every position of the term on `docs` (pages
+        that hold the term, ascending), ascending."""
+        counts, starts, flat = self._positions
+        where = np.searchsorted(self.ids, docs)
+        count, start = counts[where], starts[where]
+        ends = np.cumsum(count)
+        total = int(ends[-1]) if ends.size else 0
+        gather = np.arange(total) + np.repeat(start - ends + count, count)
+        keys: NDArray[np.int64] = np.repeat(docs, count) * _STRIDE + (flat[gather] - offset)
+        if keys.size > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+            keys = np.unique(keys)  # a format whose positions are not in order
+        return keys
 
 
-def _block_weights(ids: Sequence[int], weights: Any) -> Any:
+def _ids_of(delta_blocks: Sequence[Any], lasts: Sequence[int]) -> NDArray[np.int64]:
+    """Document numbers from a term's blocks of W3 delta-coded ids (each block starts with its
+    first id itself): one cumulative sum, each block's first id made relative to the previous
+    block's last (`lasts`: each block's last id, from its header)."""
+    lengths = np.fromiter(map(len, delta_blocks), np.int64, count=len(delta_blocks))
+    if all(type(b) is array and b.itemsize == 4 for b in delta_blocks):
+        deltas = np.frombuffer(b"".join(delta_blocks), dtype=np.uint32).astype(np.int64)
+    else:  # blocks written by Whoosh's own writer: tuples
+        deltas = np.fromiter(chain.from_iterable(delta_blocks), np.int64, count=int(lengths.sum()))
+    if len(delta_blocks) > 1:
+        firsts = np.cumsum(lengths[:-1])
+        deltas[firsts] -= np.asarray(lasts[:-1], dtype=np.int64)
+    ids: NDArray[np.int64] = np.cumsum(deltas)
+    return ids
+
+
+def _block_weights(count: int, weights: Any) -> NDArray[np.float64]:
     """A block's weights one per posting (stored as None when all are 1.0, as one float when
-    all are the same)."""
+    all are the same, else a tuple or an array of float32)."""
     if weights is None:
-        return repeat(1.0, len(ids))
+        return np.ones(count, dtype=np.float64)
     if isinstance(weights, float):
-        return repeat(weights, len(ids))
-    return weights
+        return np.full(count, weights, dtype=np.float64)
+    return np.asarray(weights, dtype=np.float64)
 
 
 def _unwrap(matcher: Any) -> Any:
@@ -100,14 +142,11 @@ def _read_postings(reader: Any, fieldname: str, btext: bytes) -> TermPostings | 
     if not isinstance(terms, W3TermsReader):
         return None
     info = terms.term_info(fieldname, btext)
-    out = TermPostings()
+    fmt = reader.schema[fieldname].format
     if info.is_inlined():
         ids, weights, values = info.inlined_postings()
-        out.id_blocks.append(tuple(ids))
-        out.weight_blocks.append(tuple(weights))
-        out.value_blocks.append(tuple(values))
-        return out
-    fixed = reader.schema[fieldname].format.fixed_value_size()
+        return TermPostings(np.asarray(ids, dtype=np.int64), [len(ids)], [weights], [values], fmt)
+    fixed = fmt.fixed_value_size()
     keeps_values = fixed is None or fixed < 0
     offset, length = info._offset, info._length
     length = length[0] if isinstance(length, tuple) else length  # from_bytes leaves a 1-tuple
@@ -116,6 +155,10 @@ def _read_postings(reader: Any, fieldname: str, btext: bytes) -> TermPostings | 
         raise ValueError("posting block header missing")
     stream = BytesIO(region)
     position = _MAGIC
+    id_blocks: list[Any] = []
+    lasts: list[int] = []
+    weight_blocks: list[Any] = []
+    value_blocks: list[Any] = []
     while position < length:
         (size,) = _BLOCK_LENGTH.unpack_from(region, position)
         start = position + 4
@@ -124,21 +167,23 @@ def _read_postings(reader: Any, fieldname: str, btext: bytes) -> TermPostings | 
         # weight, compression, min/max length), then (ids, weights, values)
         head = load(stream)  # noqa: S301
         data = region[stream.tell() : start + abs(size)]
-        block = loads(zlib.decompress(data) if head[3] else data)  # noqa: S301
-        block_ids, block_weights, block_values = block
-        out.id_blocks.append(tuple(accumulate(block_ids)))  # delta-coded ids, decoded in C
-        out.weight_blocks.append(block_weights)
-        out.value_blocks.append(block_values if keeps_values else None)
+        block_ids, block_weights, block_values = loads(  # noqa: S301
+            zlib.decompress(data) if head[3] else data
+        )
+        id_blocks.append(block_ids)
+        lasts.append(head[1])
+        weight_blocks.append(block_weights)
+        value_blocks.append(block_values if keeps_values else None)
         if size < 0:  # the term's last block
             break
         position = start + size
-    return out
+    lengths = list(map(len, id_blocks))
+    return TermPostings(_ids_of(id_blocks, lasts), lengths, weight_blocks, value_blocks, fmt)
 
 
-def _read(matcher: Any) -> TermPostings:
+def _read(matcher: Any, fmt: Any) -> TermPostings:
     """All postings of a term's matcher, one at a time (deleted documents included: callers
     remove them): for segments `_read_postings` cannot parse."""
-    out = TermPostings()
     matcher = _unwrap(matcher)
     ids: list[int] = []
     weights: list[float] = []
@@ -148,10 +193,7 @@ def _read(matcher: Any) -> TermPostings:
         weights.append(matcher.weight())
         values.append(matcher.value())
         matcher.next()
-    out.id_blocks.append(ids)
-    out.weight_blocks.append(weights)
-    out.value_blocks.append(values)
-    return out
+    return TermPostings(np.asarray(ids, dtype=np.int64), [len(ids)], [weights], [values], fmt)
 
 
 _MEMO: ContextVar[dict[tuple[int, str, bytes], TermPostings] | None] = ContextVar(
@@ -170,7 +212,7 @@ def postings_memo() -> Iterator[None]:
         _MEMO.reset(token)
 
 
-_EMPTY = TermPostings()
+_EMPTY = TermPostings(np.zeros(0, dtype=np.int64), [], [], [])
 
 
 def term_postings(reader: Any, fieldname: str, btext: bytes) -> TermPostings:
@@ -183,60 +225,16 @@ def term_postings(reader: Any, fieldname: str, btext: bytes) -> TermPostings:
         return found
     found = _read_postings(reader, fieldname, btext)
     if found is None:
-        found = _read(reader.postings(fieldname, btext))
+        found = _read(reader.postings(fieldname, btext), reader.schema[fieldname].format)
     if memo is not None:
         memo[key] = found
     return found
 
 
-# --- positions ---------------------------------------------------------------------------
-
-DECODED_LIMIT = 100_000  # distinct position values remembered (~13 MB at most); then start over
+# --- phrases ------------------------------------------------------------------------------
 
 
-class _DecodedPositions(dict[bytes, Sequence[int]]):
-    """Encoded Positions values -> positions. Values repeat across pages (one word at position
-    12 is the same bytes on every page), so each is decoded once."""
-
-    def __missing__(self, value: bytes) -> Sequence[int]:
-        if len(self) >= DECODED_LIMIT:
-            self.clear()
-        # Whoosh's Positions.decode_positions (frequency, then pickled deltas) without its
-        # loop; the index's own postings, which Whoosh unpickles the same way
-        raw = value[4:] if value.endswith(b".") else value[4:] + b"."
-        # a tuple of ints: the collector stops tracking it (an array would be scanned by
-        # every full collection, ~100,000 of them)
-        found = self[value] = tuple(accumulate(loads(raw)))  # noqa: S301
-        return found
-
-
-_DECODED = _DecodedPositions()
-
-
-def decoder(reader: Any, fieldname: str) -> Callable[[Any], Sequence[int]]:
-    """The function turning `fieldname`'s encoded values into positions."""
-    fmt = reader.schema[fieldname].format
-    if type(fmt) is Positions:
-        return _DECODED.__getitem__
-    return fmt.decode_positions  # type: ignore[no-any-return]
-
-
-def _keys(
-    docs: list[int], values: dict[int, Any], decode: Callable[[Any], Sequence[int]], offset: int
-) -> NDArray[np.int64]:
-    """page * 2**32 + position - offset for every position of the term on `docs` (ascending:
-    `docs` are, and so are a page's positions)."""
-    lists = list(map(decode, map(values.__getitem__, docs)))
-    lengths = np.fromiter(map(len, lists), np.int64, count=len(lists))
-    positions = np.fromiter(chain.from_iterable(lists), np.int64, count=int(lengths.sum()))
-    pages = np.repeat(np.asarray(docs, dtype=np.int64), lengths)
-    keys: NDArray[np.int64] = pages * _STRIDE + (positions - offset)
-    if keys.size > 1 and not bool(np.all(keys[1:] > keys[:-1])):
-        keys = np.unique(keys)  # a format whose positions are not in order
-    return keys
-
-
-def _shared(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
+def shared(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
     """The values in both of two ascending arrays of distinct values."""
     if a.size > b.size:
         a, b = b, a
@@ -249,26 +247,26 @@ def _shared(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
 
 
 def at_offsets(
-    candidates: set[int],
-    terms: Sequence[tuple[dict[int, Any], Callable[[Any], Sequence[int]], int]],
-) -> set[int]:
-    """The candidate pages where every term (its {page: encoded positions}, their decoder, its
-    offset in the phrase) occurs at a position that is the phrase start plus its offset. Each
-    further term is decoded on the pages still matching only."""
-    if not candidates or not terms:
-        return set()
-    docs = sorted(candidates)
-    base = terms[0][2]
-    shared: NDArray[np.int64] | None = None
-    for values, decode, offset in terms:
-        keys = _keys(docs, values, decode, offset - base)
-        if shared is not None:
-            keys = _shared(shared, keys)
+    docs: NDArray[np.int64], terms: Sequence[tuple[TermPostings, int]]
+) -> NDArray[np.int64]:
+    """The pages of `docs` (ascending, each holding every term) where every term (its
+    postings, its offset in the phrase) occurs at a position that is the phrase start plus its
+    offset, ascending. Each further term is looked at on the pages still matching only."""
+    none = np.zeros(0, dtype=np.int64)
+    if not docs.size or not terms:
+        return none
+    base = terms[0][1]
+    found: NDArray[np.int64] | None = None
+    for postings, offset in terms:
+        keys = postings.keys(docs, offset - base)
+        if found is not None:
+            keys = shared(found, keys)
             if not keys.size:
-                return set()
+                return none
             pages = np.unique(keys // _STRIDE)
-            if pages.size < len(docs):
-                docs = pages.tolist()
-        shared = keys
-    assert shared is not None
-    return set((shared // _STRIDE).tolist())
+            if pages.size < docs.size:
+                docs = pages
+        found = keys
+    assert found is not None
+    matched: NDArray[np.int64] = np.unique(found // _STRIDE)
+    return matched

@@ -113,7 +113,7 @@ class SpacedPhrase(wq.WrappingQuery):  # type: ignore[misc]
         """The AND of the terms, kept to the pages where they are at their offsets."""
         from indexer.index_docsets import matching_docnums  # an import cycle otherwise
 
-        ids = set(matching_docnums(searcher, self))
+        ids = set(matching_docnums(searcher, self).tolist())
         return FilterMatcher(self.child.matcher(searcher, context), ids)
 
 

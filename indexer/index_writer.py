@@ -7,8 +7,9 @@ final merge then reads every posting back one at a time and does it all again. `
 same files and formats (the W3 codec writes them) and changes how postings get there:
 
 - fields whose analyzer is one of index_schema's folding chains (`index_analysis.fast_kind`)
-  with the stock Frequency or Positions format get their terms from one shared tokenisation
-  pass per value (`text`, `exact` and `pairs` all index the page text);
+  with the stock Frequency or Positions format, or PackedPositions (index_positions.py), get
+  their terms from one shared tokenisation pass per value (`text`, `exact` and `pairs` all
+  index the page text);
 - postings are grouped by field and term in memory as they arrive (docnums only grow), so a flush
   sorts terms, not postings, and hands each term's postings to the codec in blocks
   (indexer/index_postings.py); `nearly_full()` tells a rebuild to commit before `limitmb`, past
@@ -26,7 +27,7 @@ term) and a pickled block per term.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pickle import dumps
 from typing import Any
 
@@ -38,7 +39,8 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from indexer.index_analysis import analyse, fast_kind, frequencies, positions
 from indexer.index_merge import copy_terms
-from indexer.index_postings import BulkPostings, column_lengths
+from indexer.index_positions import PackedPositions, pack_positions
+from indexer.index_postings import BLOCK_POSTINGS, BulkPostings, column_lengths
 
 # What the pool's memory grows by, in resident bytes (the estimate `limitmb` is checked against).
 # The objects themselves (sys.getsizeof over the pool: a term's bytes, dict slot and 3-item list
@@ -69,6 +71,14 @@ def _position_bytes(poses: list[int]) -> bytes:
         return _ONE_POSITION[poses[0]]
     deltas = [poses[0]] + [b - a for a, b in itertools.pairwise(poses)]
     return bytes(pack_uint(len(deltas))) + dumps(deltas, 2)
+
+
+# formats the fast add_document writes, with their positions' encoders
+_ENCODERS: dict[type, Callable[[list[int]], bytes] | None] = {
+    Frequency: None,
+    Positions: _position_bytes,
+    PackedPositions: pack_positions,
+}
 
 
 class _LengthCache:
@@ -169,16 +179,17 @@ class Writer(SegmentWriter):  # type: ignore[misc]
         self.postings_base = postings_base
         self._copying: list[SegmentReader] = []  # parts merged by copying (index_merge.py)
         self.pool = _MemoryPool(self._tempstorage, self.newsegment, kwargs.get("limitmb", 128))
-        self._fast: dict[str, tuple[str, str, bool]] = {}  # field: (pattern, kind, positions)
+        # field: (pattern, kind, its positions' encoder: None for a Frequency field)
+        self._fast: dict[str, tuple[str, str, Callable[[list[int]], bytes] | None]] = {}
         if any(f.vector or f.separate_spelling() for _, f in self.schema.items()):
             return  # features the fast add_document leaves out: Whoosh's add_document for all
         for name, field in self.schema.items():
             fmt = type(getattr(field, "format", None))
-            if fmt not in (Frequency, Positions) or field.format.field_boost != 1.0:
+            if fmt not in _ENCODERS or field.format.field_boost != 1.0:
                 continue
             kind = fast_kind(getattr(field, "analyzer", None))
             if kind is not None:
-                self._fast[name] = (kind[0], kind[1], fmt is Positions)
+                self._fast[name] = (kind[0], kind[1], _ENCODERS[fmt])
 
     def cancel(self) -> None:
         for copied in self._copying:
@@ -207,15 +218,14 @@ class Writer(SegmentWriter):  # type: ignore[misc]
             field = schema[name]
             length = 0
             if name in fast and isinstance(value, str):
-                pattern, kind, positional = fast[name]
+                pattern, kind, encode = fast[name]
                 words = words_of.get((value, pattern))
                 if words is None:
                     words = words_of[(value, pattern)] = analyse(value, pattern)
-                if positional:
+                if encode is not None:
                     found = positions(words, kind)
                     items = [
-                        (t.encode("utf-8"), _weight(len(p)), _position_bytes(p))
-                        for t, p in found.items()
+                        (t.encode("utf-8"), _weight(len(p)), encode(p)) for t, p in found.items()
                     ]
                     length = sum(len(p) for p in found.values())
                 else:
@@ -308,7 +318,7 @@ class Writer(SegmentWriter):  # type: ignore[misc]
             fw.start_field(name, field)
             fw._postwriter = post = BulkPostings(
                 fw._postfile,
-                blocklimit=self.codec._blocklimit,
+                blocklimit=max(self.codec._blocklimit, BLOCK_POSTINGS),
                 compression=self.codec._compression,
                 inlinelimit=self.codec._inlinelimit,
             )

@@ -165,7 +165,7 @@ def test_set_counting_agrees_with_whoosh() -> None:
                     continue
                 query = date_range_query("date", low, high)
                 expected = list(searcher.docs_for_query(query))
-                got = matching_docnums(searcher, query)
+                got = matching_docnums(searcher, query).tolist()
                 assert got == sorted(expected)
                 brute = wq.Or(
                     [
@@ -177,7 +177,7 @@ def test_set_counting_agrees_with_whoosh() -> None:
                 )
                 assert got == sorted(searcher.docs_for_query(brute)), (low, high)
                 restricted = wq.And([query, wq.Not(wq.Term("n", "20"))])
-                assert matching_docnums(searcher, restricted) == sorted(
+                assert matching_docnums(searcher, restricted).tolist() == sorted(
                     searcher.docs_for_query(restricted)
                 )
 
@@ -206,7 +206,7 @@ def test_ranking_matches_whoosh(indexed: tuple[Settings, RecordStore, dict[str, 
             for restriction in (None, only):
                 query = restrict(translate(parse(text)), restriction)
                 docnums = matching_docnums(searcher, query)
-                assert docnums == sorted(searcher.docs_for_query(query)), text
+                assert docnums.tolist() == sorted(searcher.docs_for_query(query)), text
                 ranked = top_docs(searcher, query, docnums, 20)
                 assert ranked is not None, text
                 expected = [(h.docnum, h.score) for h in searcher.search(query, limit=20)]
@@ -274,9 +274,11 @@ def test_phrases_with_and_without_common_words_match_exactly(settings: Settings)
             assert search.search(f'"{phrase}"').total == len(expected), phrase
 
 
-def test_common_gram_phrases_agree_with_whoosh_phrases() -> None:
+@pytest.mark.parametrize("packed", [True, False], ids=["packed-positions", "whoosh-positions"])
+def test_common_gram_phrases_agree_with_whoosh_phrases(packed: bool) -> None:
     """A phrase through common grams and words finds what Whoosh's positional phrase over
-    every word finds, in the set path and in Whoosh's own matcher (several segments, deletions)."""
+    every word finds, in the set path and in Whoosh's own matcher (several segments, deletions),
+    with positions packed as chartroom's schema stores them and in Whoosh's own format."""
     import random
 
     from whoosh import fields
@@ -284,17 +286,18 @@ def test_common_gram_phrases_agree_with_whoosh_phrases() -> None:
     from whoosh.filedb.filestore import RamStorage
 
     from indexer.index_docsets import matching_docnums
-    from indexer.index_schema import EXACT, PAIRS, fold
+    from indexer.index_schema import EXACT, PAIRS, fold, phrase_text
     from indexer.index_terms import SpacedPhrase, phrase_query
 
     vocabulary = ["of", "the", "and", "heart", "failure", "mass", "breath", "left", "is", "a"]
     rng = random.Random(5)
     storage = RamStorage()
-    schema = fields.Schema(
-        exact=fields.TEXT(analyzer=EXACT, phrase=True),
-        pairs=fields.TEXT(analyzer=PAIRS, phrase=True),
-        n=fields.ID(),
-    )
+    if packed:
+        exact, pairs = phrase_text(EXACT), phrase_text(PAIRS)
+    else:
+        exact = fields.TEXT(analyzer=EXACT, phrase=True)
+        pairs = fields.TEXT(analyzer=PAIRS, phrase=True)
+    schema = fields.Schema(exact=exact, pairs=pairs, n=fields.ID())
     index = storage.create_index(schema)
     for batch in range(3):
         writer = index.writer()
@@ -313,6 +316,6 @@ def test_common_gram_phrases_agree_with_whoosh_phrases() -> None:
             spaced += isinstance(query, SpacedPhrase)
             plain = wq.Phrase("exact", words) if len(words) > 1 else wq.Term("exact", words[0])
             expected = sorted(searcher.docs_for_query(plain))
-            assert matching_docnums(searcher, query) == expected, words
+            assert matching_docnums(searcher, query).tolist() == expected, words
             assert sorted(searcher.docs_for_query(query)) == expected, words
     assert spaced > 20
