@@ -89,8 +89,11 @@ class PackedValues:
         ends = self._ends
         if ends is None:
             ends = self._ends = [0, *accumulate(_struct(len(self)).unpack(self.counts))]
+        count = len(ends) - 1
         if i < 0:
-            i += len(self)
+            i += count
+        if not 0 <= i < count:
+            raise IndexError("PackedValues index out of range")
         return self.blob[ends[i] * 4 : ends[i + 1] * 4]
 
     def __iter__(self) -> Iterator[bytes]:

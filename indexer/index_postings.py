@@ -16,7 +16,13 @@ from operator import sub
 from pickle import dumps
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3PostingsWriter, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3PostingsWriter,
+    _lenfield,
+)
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.index_positions import PackedPositions, PackedValues
@@ -107,14 +113,13 @@ class BulkPostings(W3PostingsWriter):  # type: ignore[misc]
         return tuple(self._ids) if self._byteids else delta_ids(self._ids)
 
     def _mini_weights(self) -> Any:
-        """W3PostingsWriter._mini_weights, but weights that float32 holds exactly (counts of
-        words) as one array (Whoosh's reader makes an array of float32 itself)."""
+        """W3PostingsWriter._mini_weights, but weights that differ as the block's array of
+        float32 itself (the writer keeps them as one; Whoosh's writer makes a tuple of them)."""
         weights = self._weights
         first = weights[0]
         if all(w == first for w in weights):
             return None if first == 1.0 else first
-        packed = array("f", weights)
-        return packed if packed.tolist() == weights else tuple(weights)
+        return weights
 
     def _mini_values(self) -> Any:
         """W3PostingsWriter._mini_values; a PackedPositions field's as one PackedValues."""
@@ -152,3 +157,23 @@ class BulkPostings(W3PostingsWriter):  # type: ignore[misc]
         self._postfile.write(databytes)
         self._blockcount += 1
         self._new_block()
+
+
+class BulkCodec(W3Codec):  # type: ignore[misc]
+    """The W3 codec whose postings writer is BulkPostings with `BLOCK_POSTINGS` per block.
+    Given to a segment's field writer only (index_writer.Writer): the segment itself records
+    Whoosh's W3Codec, whose reader reads these blocks."""
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> BulkPostings:
+        return BulkPostings(
+            dbfile,
+            blocklimit=max(self._blocklimit, BLOCK_POSTINGS),
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
+def bulk_codec(codec: Any) -> BulkCodec:
+    """`codec`'s settings (a W3Codec's) with BulkPostings as its postings writer."""
+    return BulkCodec(codec._blocklimit, codec._compression, codec._inlinelimit)

@@ -53,6 +53,7 @@ class TermPostings:
         value_blocks: Sequence[Sequence[Any] | None],
         fmt: Any = None,
     ) -> None:
+        ids.flags.writeable = False  # shared by every use in a search (postings_memo)
         self.ids = ids
         self.block_lengths = block_lengths
         self.weight_blocks = weight_blocks

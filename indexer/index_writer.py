@@ -40,7 +40,7 @@ from whoosh.writing import PostingPool, SegmentWriter
 from indexer.index_analysis import analyse, fast_kind, frequencies, positions
 from indexer.index_merge import copy_terms
 from indexer.index_positions import PackedPositions, pack_positions
-from indexer.index_postings import BLOCK_POSTINGS, BulkPostings, column_lengths
+from indexer.index_postings import bulk_codec, column_lengths
 
 # What the pool's memory grows by, in resident bytes (the estimate `limitmb` is checked against).
 # The objects themselves (sys.getsizeof over the pool: a term's bytes, dict slot and 3-item list
@@ -140,8 +140,9 @@ class _MemoryPool(PostingPool):  # type: ignore[misc]
                 size += TERM_BYTES + len(btext)
             else:
                 postings += (docnum, weight, value)
-            # values of one posting or a small count are shared (_ONE_POSITION, _FREQS)
-            size += POSTING_BYTES + (len(value) + VALUE_BYTES if value and len(value) > 14 else 0)
+            # a value of one position or a small count is shared (index_positions._SINGLE,
+            # _FREQS: 4 bytes); Whoosh-format positions (_ONE_POSITION) are 14-15 bytes
+            size += POSTING_BYTES + (len(value) + VALUE_BYTES if value and len(value) > 4 else 0)
         self.currentsize += size
         if self.currentsize > self.limit:
             self._spill()
@@ -178,6 +179,9 @@ class Writer(SegmentWriter):  # type: ignore[misc]
         super().__init__(ix, **kwargs)
         self.postings_base = postings_base
         self._copying: list[SegmentReader] = []  # parts merged by copying (index_merge.py)
+        # postings written as BulkPostings blocks, from the pool or (spilled, merged by Whoosh)
+        # one posting at a time; the segment still names Whoosh's W3 codec for reading
+        self.fieldwriter._codec = bulk_codec(self.codec)
         self.pool = _MemoryPool(self._tempstorage, self.newsegment, kwargs.get("limitmb", 128))
         # field: (pattern, kind, its positions' encoder: None for a Frequency field)
         self._fast: dict[str, tuple[str, str, Callable[[list[int]], bytes] | None]] = {}
@@ -316,12 +320,7 @@ class Writer(SegmentWriter):  # type: ignore[misc]
             field = self.schema[name]
             flens = lengths.lengths(name) if lengths is not None else None
             fw.start_field(name, field)
-            fw._postwriter = post = BulkPostings(
-                fw._postfile,
-                blocklimit=max(self.codec._blocklimit, BLOCK_POSTINGS),
-                compression=self.codec._compression,
-                inlinelimit=self.codec._inlinelimit,
-            )
+            post = fw._postwriter  # a BulkPostings (the field writer's codec: __init__)
             for btext in sorted(pooled):
                 p = pooled[btext]
                 ids = p[0::3]

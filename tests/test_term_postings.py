@@ -173,8 +173,8 @@ def _first_block(reader: Any, field: str, word: bytes) -> bytes:
 @pytest.mark.parametrize("chartroom", [False, True])
 def test_chartroom_blocks_unpickle_without_a_call_per_value(chartroom: bool) -> None:
     """Protocol-2 pickles (Whoosh's writer) store each bytes value as a call to
-    _codecs.encode, ~1 µs per posting to read back; chartroom's blocks hold bytes as bytes and
-    their ids as one array of uint32."""
+    _codecs.encode, ~1 µs per posting to read back; chartroom's blocks hold bytes as bytes, their
+    ids as one array of uint32 and differing weights as one array of float32."""
     texts = [f"alpha beta {'gamma ' * (k % 4)}" for k in range(300)]
     index = _index(texts, chartroom=chartroom)
     with index.searcher() as searcher:
@@ -190,3 +190,5 @@ def test_chartroom_blocks_unpickle_without_a_call_per_value(chartroom: bool) -> 
             else:
                 assert b"_codecs" in block  # the check above can fail
                 assert isinstance(ids, tuple)
+        _, weights, _ = pickle.loads(_first_block(reader, "body", b"gamma"))  # 1-3 per page
+        assert isinstance(weights, array if chartroom else tuple)
