@@ -40,7 +40,6 @@ from whoosh.system import (
 )
 from whoosh.util.numeric import length_to_byte
 
-from indexer.index_positions import PackedPositions, PackedValues
 from indexer.index_postings import BLOCK_PROTOCOL, delta_ids
 
 log = logging.getLogger(__name__)
@@ -106,10 +105,8 @@ def _inlined_block(info: Any, fmt: Any, last: bool) -> bytes:
     """A block holding a term info's inlined postings, as W3PostingsWriter writes one."""
     ids, weights, values = info.inlined_postings()
     fixed = fmt.fixed_value_size()
-    if type(fmt) is PackedPositions:
-        mini_values: Any = PackedValues.of(values)
-    elif fixed is None or fixed < 0:
-        mini_values = tuple(values)
+    if fixed is None or fixed < 0:  # one posting: a tuple (as BulkPostings' small blocks)
+        mini_values: Any = tuple(values)
     elif fixed == 0:
         mini_values = None
     else:

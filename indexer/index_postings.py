@@ -39,6 +39,9 @@ BLOCK_PROTOCOL = 4
 # header's unpickling, a zlib call and a few numpy calls on top of its postings, so fewer,
 # larger blocks read faster and compress better. Whoosh's own matcher reads any block size.
 BLOCK_POSTINGS = 512
+# Postings from which a phrase field's block holds its values as one PackedValues; shorter
+# blocks (most terms are rare) keep Whoosh's tuple, which reads as fast at that size.
+PACKED_BLOCK_MIN = 16
 
 
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
@@ -122,8 +125,9 @@ class BulkPostings(W3PostingsWriter):  # type: ignore[misc]
         return weights
 
     def _mini_values(self) -> Any:
-        """W3PostingsWriter._mini_values; a PackedPositions field's as one PackedValues."""
-        if type(self._format) is PackedPositions:
+        """W3PostingsWriter._mini_values; a PackedPositions field's as one PackedValues when
+        the block is long enough to gain by it (its pickle names the class: ~50 bytes)."""
+        if type(self._format) is PackedPositions and len(self._values) >= PACKED_BLOCK_MIN:
             return PackedValues.of(self._values)
         return super()._mini_values()
 
