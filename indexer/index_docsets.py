@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from indexer.index_term_postings import at_offsets, shared, term_postings
+from indexer.index_term_postings import at_offsets, minus, shared, term_postings
 from indexer.index_terms import SpacedPhrase, Unit
 
 Docs = NDArray[np.int64]  # ascending, distinct document numbers
@@ -39,16 +39,6 @@ def matching_docnums(searcher: Searcher, query: wq.Query) -> Docs:
     if not out:
         return _NONE
     return out[0] if len(out) == 1 else np.concatenate(out)
-
-
-def minus(a: Docs, b: Docs) -> Docs:
-    """The values of `a` not in `b` (both ascending)."""
-    if not a.size or not b.size:
-        return a
-    where = np.searchsorted(b, a)
-    where[where == b.size] = 0
-    kept: Docs = a[b[where] != a]
-    return kept
 
 
 def union(parts: Sequence[Docs]) -> Docs:

@@ -99,11 +99,13 @@ class TermPostings:
         return keys
 
 
-def _ids_of(delta_blocks: Sequence[Any], lasts: Sequence[int]) -> NDArray[np.int64]:
+def _ids_of(
+    delta_blocks: Sequence[Any], block_lengths: Sequence[int], lasts: Sequence[int]
+) -> NDArray[np.int64]:
     """Document numbers from a term's blocks of W3 delta-coded ids (each block starts with its
     first id itself): one cumulative sum, each block's first id made relative to the previous
     block's last (`lasts`: each block's last id, from its header)."""
-    lengths = np.fromiter(map(len, delta_blocks), np.int64, count=len(delta_blocks))
+    lengths = np.asarray(block_lengths, dtype=np.int64)
     if all(type(b) is array and b.itemsize == 4 for b in delta_blocks):
         deltas = np.frombuffer(b"".join(delta_blocks), dtype=np.uint32).astype(np.int64)
     else:  # blocks written by Whoosh's own writer: tuples
@@ -179,7 +181,8 @@ def _read_postings(reader: Any, fieldname: str, btext: bytes) -> TermPostings | 
             break
         position = start + size
     lengths = list(map(len, id_blocks))
-    return TermPostings(_ids_of(id_blocks, lasts), lengths, weight_blocks, value_blocks, fmt)
+    ids = _ids_of(id_blocks, lengths, lasts)
+    return TermPostings(ids, lengths, weight_blocks, value_blocks, fmt)
 
 
 def _read(matcher: Any, fmt: Any) -> TermPostings:
@@ -235,16 +238,30 @@ def term_postings(reader: Any, fieldname: str, btext: bytes) -> TermPostings:
 # --- phrases ------------------------------------------------------------------------------
 
 
+def _in(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """For each value of `a`, whether ascending `b` (not empty) holds it."""
+    where = np.searchsorted(b, a)
+    where[where == b.size] = 0
+    found: NDArray[np.bool_] = b[where] == a
+    return found
+
+
 def shared(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
     """The values in both of two ascending arrays of distinct values."""
     if a.size > b.size:
         a, b = b, a
     if not a.size:
         return a
-    where = np.searchsorted(b, a)
-    where[where == b.size] = 0
-    found: NDArray[np.int64] = a[b[where] == a]
+    found: NDArray[np.int64] = a[_in(a, b)]
     return found
+
+
+def minus(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The values of `a` not in `b` (both ascending)."""
+    if not a.size or not b.size:
+        return a
+    kept: NDArray[np.int64] = a[~_in(a, b)]
+    return kept
 
 
 def at_offsets(

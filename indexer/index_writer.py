@@ -7,7 +7,7 @@ final merge then reads every posting back one at a time and does it all again. `
 same files and formats (the W3 codec writes them) and changes how postings get there:
 
 - fields whose analyzer is one of index_schema's folding chains (`index_analysis.fast_kind`)
-  with the stock Frequency or Positions format, or PackedPositions (index_positions.py), get
+  with the stock Frequency format or PackedPositions (index_positions.py) get
   their terms from one shared tokenisation pass per value (`text`, `exact` and `pairs` all
   index the page text);
 - postings are grouped by field and term in memory as they arrive (docnums only grow), so a flush
@@ -26,13 +26,11 @@ term) and a pickled block per term.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator, Sequence
-from pickle import dumps
 from typing import Any
 
 from whoosh.columns import TranslatingColumnReader
-from whoosh.formats import Frequency, Positions
+from whoosh.formats import Frequency
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
@@ -53,7 +51,6 @@ POSTING_BYTES = 45
 VALUE_BYTES = 53
 _WEIGHTS = [float(n) for n in range(256)]
 _FREQS: list[bytes] = [pack_uint(n) for n in range(256)]
-_ONE_POSITION: list[bytes] = [pack_uint(1) + dumps([n], 2) for n in range(4096)]
 
 
 def _weight(n: int) -> float:
@@ -65,18 +62,10 @@ def _freq_bytes(n: int) -> bytes:
     return _FREQS[n] if n < 256 else bytes(pack_uint(n))
 
 
-def _position_bytes(poses: list[int]) -> bytes:
-    """Whoosh's Positions.encode: the count, then the pickled position deltas."""
-    if len(poses) == 1 and poses[0] < 4096:
-        return _ONE_POSITION[poses[0]]
-    deltas = [poses[0]] + [b - a for a, b in itertools.pairwise(poses)]
-    return bytes(pack_uint(len(deltas))) + dumps(deltas, 2)
-
-
-# formats the fast add_document writes, with their positions' encoders
+# formats the fast add_document writes, with their positions' encoders (other formats, such as
+# Whoosh's stock Positions, which no field of the schema uses, are written by field.index)
 _ENCODERS: dict[type, Callable[[list[int]], bytes] | None] = {
     Frequency: None,
-    Positions: _position_bytes,
     PackedPositions: pack_positions,
 }
 
@@ -141,7 +130,7 @@ class _MemoryPool(PostingPool):  # type: ignore[misc]
             else:
                 postings += (docnum, weight, value)
             # a value of one position or a small count is shared (index_positions._SINGLE,
-            # _FREQS: 4 bytes); Whoosh-format positions (_ONE_POSITION) are 14-15 bytes
+            # _FREQS: 4 bytes)
             size += POSTING_BYTES + (len(value) + VALUE_BYTES if value and len(value) > 4 else 0)
         self.currentsize += size
         if self.currentsize > self.limit:
